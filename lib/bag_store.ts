@@ -1,0 +1,21 @@
+/** Stores bag itineraries in Redis through lua/upsert_bags.lua. */
+import type { Redis } from "ioredis";
+import type { StoreRequest, StoreResult } from "./batch_consumer.ts";
+import type { Bag } from "./domain/bag.ts";
+import { appliedOffsetsKey, BAG_COUNT, bagKey } from "./keys.ts";
+import { loadScript } from "./scripts.ts";
+import { toStoreResult } from "./upsert_result.ts";
+
+/** Returns a `store` function for the bags of `topic`. */
+export async function createBagStore(redis: Redis, topic: string) {
+  const script = await loadScript(redis, "upsert_bags");
+  return async (request: StoreRequest<Bag>): Promise<StoreResult> => {
+    const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
+    const args: (string | number)[] = [request.partition, request.mustHaveState ? "1" : "0", request.lastOffset];
+    for (const { offset, record } of request.records) {
+      keys.push(bagKey(record.id));
+      args.push(offset, JSON.stringify(record.flights));
+    }
+    return toStoreResult(await script.run(keys, args));
+  };
+}

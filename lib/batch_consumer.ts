@@ -1,0 +1,186 @@
+/**
+ * A Kafka consumer that validates each message, dead-letters the invalid ones, and hands the valid
+ * ones of a partition to an idempotent `store` call in chunks, in offset order.
+ *
+ * Exactly-once into Redis: `store` records the last applied offset per partition atomically with
+ * the data, so a redelivery (after a crash, a rebalance or a second replica) changes nothing.
+ * When Redis reports that its record is gone (it lost its data), the partition is replayed from the start.
+ */
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { createProducer } from "./kafka.ts";
+import type { Logger } from "./log.ts";
+import { InvalidMessage } from "./domain/validation.ts";
+import { retryUntilDone } from "./retry.ts";
+import type { ConsumerMetrics } from "./consumer_metrics.ts";
+
+/** A valid message with its offset. */
+export interface Parsed<T> {
+  readonly offset: string;
+  readonly record: T;
+}
+
+/** One chunk for `store`: valid records of one partition, and the last offset handled (valid or not). */
+export interface StoreRequest<T> {
+  readonly partition: number;
+  readonly mustHaveState: boolean;
+  readonly lastOffset: string;
+  readonly records: readonly Parsed<T>[];
+}
+
+/** What `store` reports: applied, or the partition's state is missing from Redis. */
+export type StoreResult = { status: "applied"; applied: number; inserted: number } | { status: "state-lost" };
+
+export interface BatchConsumerOptions<T> {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly groupId: string;
+  readonly chunkSize: number;
+  readonly partitionsConcurrently: number;
+  readonly parse: (message: KafkaMessage) => T;
+  readonly store: (request: StoreRequest<T>) => Promise<StoreResult>;
+  readonly metrics: ConsumerMetrics;
+  readonly logger: Logger;
+  /** Called after each chunk is stored, for per-record metrics such as the latest arrival time. */
+  readonly onStored?: (records: readonly Parsed<T>[]) => void;
+}
+
+/** The dead-letter topic of `topic`. */
+export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+
+export class BatchConsumer<T> {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  private readonly partitionsWithState = new Set<number>();
+  private readonly lowWatermarks = new Map<number, bigint>();
+  private closing: Promise<void> | undefined;
+  private running = false;
+
+  constructor(private readonly options: BatchConsumerOptions<T>) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 1_048_576,
+    });
+    this.producer = createProducer(options.kafka);
+  }
+
+  /** Connects and starts consuming; resolves once the consumer runs. */
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.lowWatermarks.clear());
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets the batch in hand finish and commit, and disconnects. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.running = false;
+      await this.consumer.disconnect();
+      await this.producer.disconnect();
+    })();
+    return this.closing;
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    this.options.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
+    for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
+      if (!payload.isRunning() || payload.isStale()) return;
+      const chunk = batch.messages.slice(start, start + this.options.chunkSize);
+      const replayFrom = await this.handleChunk(batch.partition, chunk, payload);
+      if (replayFrom !== undefined) {
+        this.options.logger.warn({ partition: batch.partition, offset: replayFrom.toString() }, "Redis lost this partition's state; replaying it");
+        this.options.metrics.stateResyncs.inc({ topic: batch.topic });
+        this.partitionsWithState.delete(batch.partition);
+        this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: replayFrom.toString() });
+        return;
+      }
+      const last = chunk[chunk.length - 1]!;
+      payload.resolveOffset(last.offset);
+      await payload.heartbeat();
+    }
+    await payload.commitOffsetsIfNecessary();
+  }
+
+  /** Dead-letters the invalid messages and stores the valid ones; returns an offset to replay from if state was lost. */
+  private async handleChunk(partition: number, chunk: KafkaMessage[], payload: EachBatchPayload): Promise<bigint | undefined> {
+    const { topic, metrics, logger } = this.options;
+    const valid: Parsed<T>[] = [];
+    const invalid: { message: KafkaMessage; reason: string }[] = [];
+    for (const message of chunk) {
+      try {
+        valid.push({ offset: message.offset, record: this.options.parse(message) });
+      } catch (error) {
+        if (!(error instanceof InvalidMessage)) throw error;
+        invalid.push({ message, reason: error.reason });
+      }
+    }
+    const keepGoing = () => this.running && payload.isRunning();
+    if (invalid.length > 0) {
+      await retryUntilDone("dead-lettering", () => this.deadLetter(partition, invalid), logger, keepGoing, payload.heartbeat);
+      metrics.invalid.inc({ topic }, invalid.length);
+      for (const { message, reason } of invalid) logger.warn({ topic, partition, offset: message.offset, reason }, "invalid message dead-lettered");
+    }
+    const firstOffset = BigInt(chunk[0]!.offset);
+    const lowWatermark = await this.lowWatermark(partition);
+    const request: StoreRequest<T> = {
+      partition,
+      mustHaveState: this.partitionsWithState.has(partition) || firstOffset > lowWatermark,
+      lastOffset: chunk[chunk.length - 1]!.offset,
+      records: valid,
+    };
+    const stopTimer = metrics.storeSeconds.startTimer();
+    const result = await retryUntilDone("storing in Redis", () => this.options.store(request), logger, keepGoing, payload.heartbeat);
+    if (result.status === "state-lost") return lowWatermark;
+    stopTimer();
+    this.partitionsWithState.add(partition);
+    metrics.batchSize.observe(valid.length);
+    metrics.processed.inc(result.applied);
+    this.options.onStored?.(valid);
+    return undefined;
+  }
+
+  private async deadLetter(partition: number, invalid: { message: KafkaMessage; reason: string }[]): Promise<void> {
+    await this.producer.send({
+      topic: deadLetterTopic(this.options.topic),
+      acks: -1,
+      messages: invalid.map(({ message, reason }) => ({
+        key: message.key,
+        value: message.value,
+        headers: {
+          ...message.headers,
+          error: reason,
+          source_topic: this.options.topic,
+          source_partition: String(partition),
+          source_offset: message.offset,
+        },
+      })),
+    });
+  }
+
+  private async lowWatermark(partition: number): Promise<bigint> {
+    let low = this.lowWatermarks.get(partition);
+    if (low === undefined) {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      try {
+        for (const entry of await admin.fetchTopicOffsets(this.options.topic)) {
+          this.lowWatermarks.set(entry.partition, BigInt(entry.low));
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      low = this.lowWatermarks.get(partition) ?? 0n;
+    }
+    return low;
+  }
+}

@@ -1,0 +1,183 @@
+/**
+ * Configuration from environment variables: read once, defaults applied, every value
+ * validated up front, returned frozen. A bad value throws ConfigError naming the variable.
+ */
+import { environment } from "./runtime.ts";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Default metrics port of each process (the original system's ports; the bridge takes 8005). */
+export const DEFAULT_METRICS_PORTS = {
+  "flight-consumer": 8001,
+  "bag-consumer": 8002,
+  "arrival-scanner": 8003,
+  "producer": 8004,
+  "bridge": 8005,
+  "tail": 8006,
+} as const;
+
+export type ServiceName = keyof typeof DEFAULT_METRICS_PORTS;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads typed values from an environment, collecting the first error per variable. */
+class EnvReader {
+  readonly errors: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === "" ? undefined : value.trim();
+  }
+
+  string(name: string, fallback: string, pattern?: RegExp, expected?: string): string {
+    const value = this.raw(name) ?? fallback;
+    if (pattern && !pattern.test(value)) this.fail(name, expected ?? `must match ${pattern}`, value);
+    return value;
+  }
+
+  optionalString(name: string): string | undefined {
+    return this.raw(name);
+  }
+
+  integer(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!/^-?\d+$/.test(value)) {
+      this.fail(name, `must be an integer between ${min} and ${max}`, value);
+      return fallback;
+    }
+    const parsed = Number(value);
+    if (parsed < min || parsed > max) this.fail(name, `must be an integer between ${min} and ${max}`, value);
+    return parsed;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min || parsed > max || !/^-?[\d.]+(e-?\d+)?$/i.test(value)) {
+      this.fail(name, `must be a number between ${min} and ${max}`, value);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const value = this.raw(name) ?? fallback;
+    if (!allowed.includes(value as T)) {
+      this.fail(name, `must be one of ${allowed.join(", ")}`, value);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (["true", "1", "yes"].includes(value.toLowerCase())) return true;
+    if (["false", "0", "no"].includes(value.toLowerCase())) return false;
+    this.fail(name, "must be true or false", value);
+    return fallback;
+  }
+
+  fail(name: string, rule: string, value: string): void {
+    this.errors.push(`'${name}' ${rule}, got ${JSON.stringify(value)}`);
+  }
+}
+
+const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
+const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+const CRON_FIELD = String.raw`[\d*/,-]+`;
+const CRON_SCHEDULE = new RegExp(`^${CRON_FIELD}( ${CRON_FIELD}){4}$`);
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+function parseBrokers(reader: EnvReader): string[] {
+  const value = reader.string("KAFKA_BROKERS", "localhost:9092");
+  const brokers = value.split(",").map((broker) => broker.trim());
+  if (brokers.some((broker) => !HOST_PORT.test(broker))) {
+    reader.fail("KAFKA_BROKERS", "must be a comma-separated list of host:port", value);
+  }
+  return brokers;
+}
+
+function parseRedisUrl(reader: EnvReader): string {
+  const value = reader.string("REDIS_URL", "redis://localhost:6379");
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+      reader.fail("REDIS_URL", "must be a redis:// or rediss:// URL", value);
+    }
+  } catch {
+    reader.fail("REDIS_URL", "must be a redis:// or rediss:// URL", value);
+  }
+  return value;
+}
+
+/** Reads and validates the whole configuration for `service`. */
+export function loadConfig(service: ServiceName, env: Env = environment()) {
+  const r = new EnvReader(env);
+  const config = {
+    service,
+    logLevel: r.oneOf("LOG_LEVEL", "info", LOG_LEVELS),
+    metrics: {
+      host: r.string("METRICS_HOST", "0.0.0.0"),
+      port: r.integer("METRICS_PORT", DEFAULT_METRICS_PORTS[service], 0, 65535),
+    },
+    kafka: {
+      brokers: parseBrokers(r),
+      clientId: r.string("KAFKA_CLIENT_ID", `baggage-router-${service}`, /^[\w.-]{1,100}$/, "must be 1-100 letters, digits, '_', '.' or '-'"),
+      groupId: r.string("KAFKA_GROUP_ID", service, /^[\w.-]{1,100}$/, "must be 1-100 letters, digits, '_', '.' or '-'"),
+      partitions: r.integer("KAFKA_PARTITIONS", 6, 1, 1000),
+      replicationFactor: r.integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
+    },
+    topics: {
+      flights: r.string("FLIGHTS_TOPIC", "flights", TOPIC_NAME, "must be a Kafka topic name"),
+      bags: r.string("BAGS_TOPIC", "bags", TOPIC_NAME, "must be a Kafka topic name"),
+      work: r.string("WORK_TOPIC", "arriving_flight_work", TOPIC_NAME, "must be a Kafka topic name"),
+    },
+    redisUrl: parseRedisUrl(r),
+    limits: {
+      maxMessageBytes: r.integer("MAX_MESSAGE_BYTES", 1_048_576, 256, 100_000_000),
+      maxBagsPerFlight: r.integer("MAX_BAGS_PER_FLIGHT", 5_000, 1, 1_000_000),
+      maxItineraryFlights: r.integer("MAX_ITINERARY_FLIGHTS", 10, 1, 1_000),
+      maxFutureSeconds: r.integer("MAX_FUTURE_SECONDS", 366 * 24 * 3600, 60, 100 * 366 * 24 * 3600),
+    },
+    consumer: {
+      upsertBatchSize: r.integer("UPSERT_BATCH_SIZE", 500, 1, 10_000),
+      partitionsConcurrently: r.integer("CONSUMER_PARTITIONS_CONCURRENTLY", 2, 1, 100),
+    },
+    scan: {
+      schedule: r.string("SCAN_SCHEDULE", "* * * * *", CRON_SCHEDULE, "must be a five-field cron schedule"),
+      windowSeconds: r.integer("SCAN_WINDOW_SECONDS", 600, 1, 7 * 24 * 3600),
+      graceSeconds: r.integer("SCAN_GRACE_SECONDS", 300, 0, 24 * 3600),
+      batchFlights: r.integer("SCAN_BATCH_FLIGHTS", 50, 1, 1000),
+      claimSeconds: r.integer("SCAN_CLAIM_SECONDS", 60, 31, 3600),
+      stateRetentionSeconds: r.integer("SCAN_STATE_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
+    },
+    stream: {
+      key: r.string("WORK_STREAM", "stream:arriving_flight_work", /^[^\s]{1,256}$/, "must be a Redis key without spaces"),
+      maxLength: r.integer("STREAM_MAXLEN", 1_000_000, 0, 1_000_000_000),
+      maxAgeSeconds: r.integer("STREAM_MAX_AGE_SECONDS", 0, 0, 365 * 24 * 3600),
+    },
+  };
+  if (config.scan.batchFlights > config.kafka.partitions * 1000) {
+    r.fail("SCAN_BATCH_FLIGHTS", "must not exceed 1,000 messages per partition in one send", String(config.scan.batchFlights));
+  }
+  if (r.errors.length > 0) throw new ConfigError(`Cannot start: ${r.errors.join("; ")}`);
+  return deepFreeze(config);
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export { EnvReader };

@@ -1,0 +1,28 @@
+/** The `flights` topic's message. */
+import {
+  InvalidMessage,
+  type MessageLimits,
+  parseJsonObject,
+  requireId,
+  requireIdList,
+  requireTimestamp,
+} from "./validation.ts";
+
+/** A flight schedule with its bag manifest; a later message for the same id replaces it. */
+export interface Flight {
+  readonly id: string;
+  readonly departure_time: number;
+  readonly arrival_time: number;
+  readonly bags: readonly string[];
+}
+
+/** Parses and validates a `flights` message value, or throws InvalidMessage with the reason. */
+export function parseFlight(value: Uint8Array | null, limits: MessageLimits, nowSeconds: number): Flight {
+  const object = parseJsonObject(value, limits);
+  const id = requireId(object.id, "id");
+  const departure = requireTimestamp(object.departure_time, "departure_time", nowSeconds, limits.maxFutureSeconds);
+  const arrival = requireTimestamp(object.arrival_time, "arrival_time", nowSeconds, limits.maxFutureSeconds);
+  if (arrival <= departure) throw new InvalidMessage("'arrival_time' must be after 'departure_time'");
+  const bags = requireIdList(object.bags, "bags", limits.maxBagsPerFlight, "MAX_BAGS_PER_FLIGHT");
+  return { id, departure_time: departure, arrival_time: arrival, bags };
+}

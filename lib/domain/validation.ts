@@ -1,0 +1,83 @@
+/** Shared rules for validating messages from Kafka. */
+
+/** Why a message was rejected; sent as the `error` header on the dead-letter topic. */
+export class InvalidMessage extends Error {
+  override name = "InvalidMessage";
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** The limits a message must respect (from configuration). */
+export interface MessageLimits {
+  readonly maxMessageBytes: number;
+  readonly maxBagsPerFlight: number;
+  readonly maxItineraryFlights: number;
+  readonly maxFutureSeconds: number;
+}
+
+/** 1 to 128 letters, digits, `_`, `-` and `.`: no `:`, braces or spaces that could forge Redis keys. */
+export const ID_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/** Earliest timestamp accepted: 2001-09-09 (1e9 s), which also rejects milliseconds-as-seconds mistakes backwards. */
+export const MIN_TIMESTAMP = 1_000_000_000;
+
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Decodes a Kafka value as a JSON object, or throws InvalidMessage. */
+export function parseJsonObject(value: Uint8Array | null, limits: MessageLimits): Record<string, unknown> {
+  if (value === null || value.byteLength === 0) throw new InvalidMessage("empty value");
+  if (value.byteLength > limits.maxMessageBytes) {
+    throw new InvalidMessage(`message of ${value.byteLength} bytes exceeds MAX_MESSAGE_BYTES (${limits.maxMessageBytes})`);
+  }
+  let text: string;
+  try {
+    text = decoder.decode(value);
+  } catch {
+    throw new InvalidMessage("value is not valid UTF-8");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidMessage("value is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new InvalidMessage("value is not a JSON object");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** Checks an id field. */
+export function requireId(value: unknown, field: string): string {
+  if (typeof value !== "string") throw new InvalidMessage(`'${field}' must be a string id`);
+  if (!ID_PATTERN.test(value)) {
+    throw new InvalidMessage(`'${field}' must be 1-128 letters, digits, '_', '-' or '.'`);
+  }
+  return value;
+}
+
+/** Checks a list of distinct ids of at most `max` entries. */
+export function requireIdList(value: unknown, field: string, max: number, limitName: string): string[] {
+  if (!Array.isArray(value)) throw new InvalidMessage(`'${field}' must be an array of ids`);
+  if (value.length > max) throw new InvalidMessage(`'${field}' has ${value.length} entries, more than ${limitName} (${max})`);
+  const seen = new Set<string>();
+  for (const [index, item] of value.entries()) {
+    const id = requireId(item, `${field}[${index}]`);
+    if (seen.has(id)) throw new InvalidMessage(`'${field}' lists ${id} twice`);
+    seen.add(id);
+  }
+  return value as string[];
+}
+
+/** Checks a Unix timestamp in seconds between MIN_TIMESTAMP and now + maxFutureSeconds. */
+export function requireTimestamp(value: unknown, field: string, nowSeconds: number, maxFutureSeconds: number): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new InvalidMessage(`'${field}' must be a number of Unix seconds`);
+  }
+  if (value < MIN_TIMESTAMP) throw new InvalidMessage(`'${field}' ${value} is before 2001 (Unix seconds expected)`);
+  if (value > nowSeconds + maxFutureSeconds) {
+    throw new InvalidMessage(`'${field}' ${value} is more than MAX_FUTURE_SECONDS (${maxFutureSeconds}) ahead`);
+  }
+  return value;
+}

@@ -1,0 +1,65 @@
+/** What happens to each bag of an arriving flight: the `arriving_flight_work` message and its codes. */
+import { createHash } from "node:crypto";
+
+/** Values a bag gets instead of a departure time. */
+export enum BagCode {
+  /** The arriving flight is the last of the bag's itinerary. */
+  FinalDestination = 0,
+  /** The bag's itinerary is not in Redis (yet). */
+  ItineraryUnknown = -1,
+  /** The bag's itinerary has no flights. */
+  NoFlights = -2,
+  /** The next flight of the itinerary is not in Redis (yet). */
+  NextFlightUnknown = -3,
+  /** The bag's itinerary does not contain the arriving flight. */
+  FlightNotInItinerary = -10,
+}
+
+/** The metric label of a bag's value: a code's name, or `departure` for a departure time. */
+export function bagOutcome(value: number): string {
+  return value > 0 ? "departure" : (BagCode[value] ?? "unknown");
+}
+
+/** What the scanner knows about one bag of an arriving flight. */
+export interface BagFacts {
+  /** The itinerary, or null when the bag is not in Redis. */
+  readonly itinerary: readonly string[] | null;
+  /** Departure time of each flight that is in Redis, by id (only the next flight matters). */
+  readonly departures: ReadonlyMap<string, number>;
+}
+
+/** The bag's next departure time or code, and the next flight's id when there is one. */
+export function nextDeparture(flightId: string, facts: BagFacts): { value: number; nextFlight: string | null } {
+  const { itinerary } = facts;
+  if (itinerary === null) return { value: BagCode.ItineraryUnknown, nextFlight: null };
+  if (itinerary.length === 0) return { value: BagCode.NoFlights, nextFlight: null };
+  const position = itinerary.indexOf(flightId);
+  if (position === -1) return { value: BagCode.FlightNotInItinerary, nextFlight: null };
+  const nextFlight = itinerary[position + 1];
+  if (nextFlight === undefined) return { value: BagCode.FinalDestination, nextFlight: null };
+  const departure = facts.departures.get(nextFlight);
+  return { value: departure ?? BagCode.NextFlightUnknown, nextFlight };
+}
+
+/** The message published to `arriving_flight_work`, keyed by flight id. */
+export interface FlightWork {
+  readonly id: string;
+  readonly arrival_time: number;
+  readonly bags: Record<string, number>;
+  readonly next_flights: Record<string, string | null>;
+  readonly revision: number;
+  readonly scanned_at: number;
+}
+
+/** The content of a flight's work, without revision or scan time. */
+export type WorkContent = Omit<FlightWork, "revision" | "scanned_at">;
+
+/** A digest of the content: equal digests mean nothing changed for the readers. */
+export function workDigest(content: WorkContent): string {
+  const bagIds = Object.keys(content.bags).sort();
+  const canonical = JSON.stringify([
+    content.arrival_time,
+    bagIds.map((bag) => [bag, content.bags[bag], content.next_flights[bag] ?? null]),
+  ]);
+  return createHash("sha1").update(canonical).digest("base64");
+}

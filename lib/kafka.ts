@@ -1,0 +1,80 @@
+/** Kafka client factory and topic administration; the only module that knows kafkajs' setup. */
+import { Kafka, logLevel, type LogEntry, Partitioners, type Producer } from "kafkajs";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+
+export { Kafka };
+export type { Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+
+const LEVEL_NAMES: Record<number, "error" | "warn" | "info" | "debug"> = {
+  [logLevel.ERROR]: "error",
+  [logLevel.WARN]: "warn",
+  [logLevel.INFO]: "info",
+  [logLevel.DEBUG]: "debug",
+};
+
+/** Builds a kafkajs client for the configured brokers, logging through `logger`. */
+export function createKafka(config: Config, logger: Logger): Kafka {
+  return new Kafka({
+    clientId: config.kafka.clientId,
+    brokers: [...config.kafka.brokers],
+    logLevel: logLevel.WARN,
+    retry: { initialRetryTime: 300, retries: 10 },
+    logCreator: () => (entry: LogEntry) => {
+      const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry.log;
+      logger[LEVEL_NAMES[entry.level] ?? "info"]({ kafka: entry.namespace, ...fields }, message);
+    },
+  });
+}
+
+/**
+ * A producer that waits for all in-sync replicas and, being idempotent, never writes a message twice
+ * because of its own retries. Messages are partitioned by key with Kafka's default (murmur2) partitioner.
+ */
+export function createProducer(kafka: Kafka): Producer {
+  return kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+}
+
+/** Creates each topic that does not exist yet with the configured partition count. */
+export async function ensureTopics(kafka: Kafka, config: Config, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: config.kafka.partitions,
+        replicationFactor: config.kafka.replicationFactor,
+      })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Health check that the cluster answers a metadata request, with the admin connection it keeps. */
+export function kafkaHealth(kafka: Kafka) {
+  const admin = kafka.admin({ retry: { retries: 0 } });
+  let connected: Promise<void> | undefined;
+  return {
+    check: async () => {
+      connected ??= admin.connect().catch((error) => {
+        connected = undefined;
+        throw error;
+      });
+      await connected;
+      await admin.describeCluster();
+    },
+    close: async () => {
+      if (connected) await admin.disconnect();
+    },
+  };
+}

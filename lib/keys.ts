@@ -1,0 +1,29 @@
+/**
+ * Every Redis key the system uses, built in one place.
+ * The seed's keys (flight:*, bag:*) are a public contract; our own state lives under
+ * `offsets:` (last applied Kafka offset per topic partition) and `work:` (scanner revisions) and `bridge:` (stream mirroring).
+ */
+
+/** Hash of one flight: departure_time, arrival_time, bags (JSON array). */
+export const flightKey = (flightId: string) => `flight:id:${flightId}`;
+/** Hash of one bag: flights (JSON array, in itinerary order). */
+export const bagKey = (bagId: string) => `bag:id:${bagId}`;
+/** Sorted set of flight ids scored by arrival time. */
+export const FLIGHT_ARRIVALS = "flight:arrival_times";
+/** Sorted set of flights whose work has been published at least once, scored by arrival time. */
+export const FLIGHTS_ARRIVED = "flight:arrived";
+/** Number of distinct flights stored. */
+export const FLIGHT_COUNT = "flight:count";
+/** Number of distinct bags stored. */
+export const BAG_COUNT = "bag:count";
+
+/** Hash: partition -> last Kafka offset applied to Redis for `topic` (exactly-once upserts). */
+export const appliedOffsetsKey = (topic: string) => `offsets:${topic}`;
+
+/** Hash of the scanner's publication state of one flight (revision, digest, claim). */
+export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
+
+/** Hash: partition -> last offset of the work topic mirrored into the stream. */
+export const bridgeOffsetsKey = (stream: string) => `bridge:offsets:${stream}`;
+/** Hash: flight id -> highest work revision mirrored into the stream. */
+export const bridgeRevisionsKey = (stream: string) => `bridge:revisions:${stream}`;

@@ -1,0 +1,45 @@
+-- upsert_flights.lua: stores a batch of flights from one partition of the flights topic, exactly once.
+--
+-- KEYS[1]      flight:arrival_times   sorted set, flight id scored by arrival time
+-- KEYS[2]      flight:count           number of distinct flights stored
+-- KEYS[3]      offsets:<topic>        hash, partition -> last offset applied
+-- KEYS[4..]    flight:id:<id>         one per flight in ARGV, in the same order
+-- ARGV[1]      partition
+-- ARGV[2]      "1" when this partition's offset must already be recorded (the caller applied
+--              earlier offsets, or the partition holds older messages): its absence means Redis lost its data
+-- ARGV[3]      last offset of the batch (invalid messages included), recorded as applied
+-- ARGV[4..]    five values per flight: offset, id, departure_time, arrival_time, bags (JSON array)
+--
+-- Returns {1, applied, inserted}, or {-20, 0, 0} (state lost: nothing written, replay the partition).
+-- Messages at or below the recorded offset were applied before (a redelivery) and are skipped.
+
+local partition = ARGV[1]
+local recorded = redis.call('HGET', KEYS[3], partition)
+if not recorded and ARGV[2] == '1' then
+  return {-20, 0, 0}
+end
+local applied_up_to = tonumber(recorded or '-1')
+
+local applied, inserted = 0, 0
+local key_index = 4
+for i = 4, #ARGV, 5 do
+  local offset = tonumber(ARGV[i])
+  local key = KEYS[key_index]
+  key_index = key_index + 1
+  if offset > applied_up_to then
+    -- HSET answers how many fields it created: 3 for a new flight, 0 for an update.
+    if redis.call('HSET', key, 'departure_time', ARGV[i + 2], 'arrival_time', ARGV[i + 3], 'bags', ARGV[i + 4]) > 0 then
+      inserted = inserted + 1
+    end
+    redis.call('ZADD', KEYS[1], ARGV[i + 3], ARGV[i + 1])
+    applied = applied + 1
+  end
+end
+
+if inserted > 0 then
+  redis.call('INCRBY', KEYS[2], inserted)
+end
+if tonumber(ARGV[3]) > applied_up_to then
+  redis.call('HSET', KEYS[3], partition, ARGV[3])
+end
+return {1, applied, inserted}

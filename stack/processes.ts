@@ -1,0 +1,65 @@
+/** Background processes tracked by pid files, so `down` stops exactly what `up` started. */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import process from "node:process";
+import { delay } from "../lib/poll.ts";
+
+/** Whether a process with this pid is alive. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid recorded in `pidFile` when that process is still alive. */
+export function runningPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+/** Starts `command` detached with output appended to `logFile`, and records its pid. */
+export function startDetached(command: string, args: string[], logFile: string, pidFile: string): number {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const out = openSync(logFile, "a");
+  const child = spawn(command, args, { detached: true, stdio: ["ignore", out, out] });
+  if (child.pid === undefined) throw new Error(`Could not start ${command}; see ${logFile}`);
+  child.unref();
+  writeFileSync(pidFile, `${child.pid}\n`);
+  return child.pid;
+}
+
+/** Sends SIGTERM to the recorded process, waits up to `graceMs`, then SIGKILL; removes the pid file. */
+export async function stopRecorded(pidFile: string, graceMs = 20_000): Promise<boolean> {
+  const pid = runningPid(pidFile);
+  if (pid === undefined) {
+    rmSync(pidFile, { force: true });
+    return false;
+  }
+  process.kill(pid, "SIGTERM");
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await delay(100);
+  if (isAlive(pid)) process.kill(pid, "SIGKILL");
+  while (isAlive(pid)) await delay(50);
+  rmSync(pidFile, { force: true });
+  return true;
+}
+
+/** Runs a command to completion, throwing with its output when it fails. */
+export function runOrThrow(command: string, args: string[], options: { cwd?: string } = {}): string {
+  const result = spawnSync(command, args, { cwd: options.cwd, encoding: "utf8" });
+  if (result.error) throw new Error(`${command} could not run: ${result.error.message}`);
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(" ")} failed (exit ${result.status}):\n${result.stdout}${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** Whether `command` is on PATH. */
+export function onPath(command: string): boolean {
+  return spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
+}

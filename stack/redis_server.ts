@@ -1,0 +1,53 @@
+/** The stack's Redis: Debian's redis-server from PATH, installed with apt-get when missing and allowed. */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+import { pingRedisOnce } from "../lib/redis.ts";
+import { waitFor } from "../lib/poll.ts";
+import { onPath, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
+import type { StackSettings } from "./settings.ts";
+
+const files = (settings: StackSettings) => ({
+  dataDir: join(settings.dir, "redis"),
+  log: join(settings.dir, "redis", "redis.log"),
+  pid: join(settings.dir, "redis", "redis.pid"),
+});
+
+/** Makes sure `redis-server` is installed, installing Debian's package when running as root. */
+export function ensureRedisInstalled(): void {
+  if (onPath("redis-server")) return;
+  const isRoot = process.getuid?.() === 0;
+  if (!isRoot || !onPath("apt-get")) {
+    throw new Error("redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server) and retry.");
+  }
+  console.error("stack: installing redis-server with apt-get…");
+  runOrThrow("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server"]);
+}
+
+/** Starts Redis (no persistence, loopback only) unless the recorded one is running; waits for PING. */
+export async function startRedis(settings: StackSettings): Promise<void> {
+  const f = files(settings);
+  if (runningPid(f.pid) === undefined) {
+    ensureRedisInstalled();
+    mkdirSync(f.dataDir, { recursive: true });
+    startDetached("redis-server", [
+      "--port", String(settings.redisPort),
+      "--bind", "127.0.0.1",
+      "--dir", f.dataDir,
+      "--save", "",
+      "--appendonly", "no",
+      "--daemonize", "no",
+    ], f.log, f.pid);
+  }
+  await waitFor(() => pingRedisOnce(`redis://127.0.0.1:${settings.redisPort}`), settings.startTimeoutSeconds * 1000, (last) => `Redis did not answer PING on port ${settings.redisPort} (${last}); read ${f.log}`);
+}
+
+/** Stops the recorded Redis process. */
+export function stopRedis(settings: StackSettings): Promise<boolean> {
+  return stopRecorded(files(settings).pid);
+}
+
+/** The recorded Redis pid when it runs. */
+export function redisPid(settings: StackSettings): number | undefined {
+  return runningPid(files(settings).pid);
+}
