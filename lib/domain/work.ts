@@ -15,9 +15,17 @@ export enum BagCode {
   FlightNotInItinerary = -10,
 }
 
-/** The metric label of a bag's value: a code's name, or `departure` for a departure time. */
+const OUTCOME_LABELS: Record<number, string> = {
+  [BagCode.FinalDestination]: "final_destination",
+  [BagCode.ItineraryUnknown]: "itinerary_unknown",
+  [BagCode.NoFlights]: "no_flights",
+  [BagCode.NextFlightUnknown]: "next_flight_unknown",
+  [BagCode.FlightNotInItinerary]: "flight_not_in_itinerary",
+};
+
+/** The metric label of a bag's value: `departure` for a departure time, else the code's snake_case name. */
 export function bagOutcome(value: number): string {
-  return value > 0 ? "departure" : (BagCode[value] ?? "unknown");
+  return value > 0 ? "departure" : (OUTCOME_LABELS[value] ?? "unknown");
 }
 
 /** What the scanner knows about one bag of an arriving flight. */
