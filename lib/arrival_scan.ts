@@ -1,0 +1,124 @@
+/**
+ * One arrival scan: every flight arriving within the window (or landed within the grace period and
+ * never published) gets its work computed; new or changed work is claimed, published, confirmed.
+ *
+ * Crash safety: the claim is written before the send and confirmed after it, so a scan killed in
+ * between leaves a claim that the next scan (after SCAN_CLAIM_SECONDS) publishes again.
+ */
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import type { Producer } from "kafkajs";
+import type { Config } from "./config.ts";
+import { bagOutcome, type FlightWork, workDigest } from "./domain/work.ts";
+import { BAG_COUNT, FLIGHT_ARRIVALS, FLIGHT_COUNT, FLIGHTS_ARRIVED, workStateKey } from "./keys.ts";
+import type { ScannerMetrics } from "./scanner_metrics.ts";
+import type { LuaScript } from "./scripts.ts";
+import { readFlightWork } from "./work_reader.ts";
+
+/** What one scan did. */
+export interface ScanReport {
+  readonly scanned: number;
+  readonly published: number;
+  readonly unchanged: number;
+  readonly claimedElsewhere: number;
+  readonly final: number;
+}
+
+export interface ArrivalScanDeps {
+  readonly redis: Redis;
+  readonly producer: Producer;
+  readonly claimScript: LuaScript;
+  readonly confirmScript: LuaScript;
+  readonly metrics: ScannerMetrics;
+  readonly config: Config;
+}
+
+/** Claim results below 1 (see lua/claim_flight_work.lua). */
+const UNCHANGED = 0;
+const CLAIMED_ELSEWHERE = -1;
+const FINAL = -2;
+
+export class ArrivalScan {
+  private readonly replicaId = randomUUID();
+  private lastLowerBound: number | undefined;
+
+  constructor(private readonly deps: ArrivalScanDeps) {}
+
+  /** Scans as of `nowSeconds` (injected so tests control the clock). */
+  async scan(nowSeconds: number): Promise<ScanReport> {
+    const { redis, config, metrics } = this.deps;
+    const stopTimer = metrics.scanSeconds.startTimer();
+    const lowerBound = nowSeconds - config.scan.graceSeconds;
+    await this.countSkippedTooOld(lowerBound);
+    const flightIds = await redis.zrangebyscore(FLIGHT_ARRIVALS, lowerBound, nowSeconds + config.scan.windowSeconds);
+    const token = `${this.replicaId}:${nowSeconds}`;
+    const totals = { scanned: flightIds.length, published: 0, unchanged: 0, claimedElsewhere: 0, final: 0 };
+    for (let start = 0; start < flightIds.length; start += config.scan.batchFlights) {
+      const batch = flightIds.slice(start, start + config.scan.batchFlights);
+      const report = await this.scanBatch(batch, nowSeconds, token);
+      totals.published += report.published;
+      totals.unchanged += report.unchanged;
+      totals.claimedElsewhere += report.claimedElsewhere;
+      totals.final += report.final;
+    }
+    metrics.flightsScanned.inc(flightIds.length);
+    const [flights, bags] = await redis.mget(FLIGHT_COUNT, BAG_COUNT);
+    metrics.storedFlights.set(Number(flights ?? 0));
+    metrics.storedBags.set(Number(bags ?? 0));
+    stopTimer();
+    return totals;
+  }
+
+  private async scanBatch(flightIds: string[], now: number, token: string) {
+    const { config, metrics } = this.deps;
+    const contents = await readFlightWork(this.deps.redis, flightIds);
+    const present = contents.flatMap((content) => (content ? [content] : []));
+    const claimArgs: (string | number)[] = [now, token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
+    for (const content of present) claimArgs.push(workDigest(content), content.arrival_time <= now ? "1" : "0");
+    const claims = await this.deps.claimScript.run(present.map((content) => workStateKey(content.id)), claimArgs) as number[];
+
+    const messages: FlightWork[] = [];
+    const report = { published: 0, unchanged: 0, claimedElsewhere: 0, final: 0 };
+    present.forEach((content, index) => {
+      const claim = claims[index]!;
+      if (claim > 0) messages.push({ ...content, revision: claim, scanned_at: now });
+      else if (claim === UNCHANGED) report.unchanged += 1;
+      else if (claim === CLAIMED_ELSEWHERE) report.claimedElsewhere += 1;
+      else if (claim === FINAL) report.final += 1;
+    });
+    metrics.claimConflicts.inc(report.claimedElsewhere);
+    if (messages.length === 0) return report;
+
+    await this.deps.producer.send({
+      topic: config.topics.work,
+      acks: -1,
+      messages: messages.map((work) => ({ key: work.id, value: JSON.stringify(work) })),
+    });
+    const confirmArgs: (string | number)[] = [token];
+    for (const work of messages) confirmArgs.push(work.id, work.revision, work.arrival_time);
+    await this.deps.confirmScript.run([FLIGHTS_ARRIVED, ...messages.map((work) => workStateKey(work.id))], confirmArgs);
+
+    report.published = messages.length;
+    for (const work of messages) {
+      metrics.workMessages.inc();
+      if (work.revision > 1) metrics.corrections.inc();
+      for (const value of Object.values(work.bags)) metrics.bagWorkItems.inc({ outcome: bagOutcome(value) });
+      metrics.latestArrival.set(work.arrival_time);
+    }
+    return report;
+  }
+
+  /** Counts flights that fell below the grace bound since the last scan without ever being published. */
+  private async countSkippedTooOld(lowerBound: number): Promise<void> {
+    const previous = this.lastLowerBound;
+    this.lastLowerBound = lowerBound;
+    if (previous === undefined || lowerBound <= previous) return;
+    const expired = await this.deps.redis.zrangebyscore(FLIGHT_ARRIVALS, `(${previous}`, `(${lowerBound}`);
+    if (expired.length === 0) return;
+    const pipeline = this.deps.redis.pipeline();
+    for (const id of expired) pipeline.exists(workStateKey(id));
+    const published = (await pipeline.exec()) ?? [];
+    const neverPublished = published.filter(([, exists]) => exists === 0).length;
+    this.deps.metrics.skippedTooOld.inc(neverPublished);
+  }
+}

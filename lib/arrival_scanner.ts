@@ -1,0 +1,51 @@
+/** The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron. */
+import { ArrivalScan } from "./arrival_scan.ts";
+import { createProducer, ensureTopics } from "./kafka.ts";
+import { scheduleCron } from "./runtime.ts";
+import { createScannerMetrics } from "./scanner_metrics.ts";
+import { loadScript } from "./scripts.ts";
+import type { Closable, ServiceContext } from "./service.ts";
+
+/** Builds the scanner, scans once, and schedules the next scans. */
+export async function startArrivalScanner({ config, logger, registry, kafka, redis }: ServiceContext): Promise<Closable> {
+  await ensureTopics(kafka, config, [config.topics.work]);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const scan = new ArrivalScan({
+    redis,
+    producer,
+    claimScript: await loadScript(redis, "claim_flight_work"),
+    confirmScript: await loadScript(redis, "confirm_flight_work"),
+    metrics: createScannerMetrics(registry),
+    config,
+  });
+
+  let running: Promise<void> = Promise.resolve();
+  const runScan = () => {
+    running = (async () => {
+      try {
+        const report = await scan.scan(Date.now() / 1000);
+        logger.info({ ...report }, "scan finished");
+      } catch (error) {
+        logger.error({ err: error instanceof Error ? error.message : String(error) }, "scan failed; the next scan retries");
+      }
+    })();
+    return running;
+  };
+
+  const stop = new AbortController();
+  await runScan();
+  scheduleCron("arrival-scan", config.scan.schedule, runScan, stop.signal);
+
+  let closing: Promise<void> | undefined;
+  return {
+    close: () => {
+      closing ??= (async () => {
+        stop.abort();
+        await running;
+        await producer.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

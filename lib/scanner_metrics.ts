@@ -1,0 +1,63 @@
+/** Metrics of the arrival scanner (the original system's names kept where they existed). */
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export type ScannerMetrics = ReturnType<typeof createScannerMetrics>;
+
+/** Registers the scanner metrics on `registry`. */
+export function createScannerMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    workMessages: new Counter({
+      name: "produced_arriving_flight_work_total",
+      help: "Work messages (one per arriving flight and revision) published to arriving_flight_work",
+      registers,
+    }),
+    bagWorkItems: new Counter({
+      name: "bag_work_items_total",
+      help: "Bag work items published, by outcome (departure or the code's name)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    corrections: new Counter({
+      name: "work_corrections_total",
+      help: "Work messages that correct an earlier revision (revision > 1)",
+      registers,
+    }),
+    flightsScanned: new Counter({
+      name: "flights_scanned_total",
+      help: "Flights examined by scans (in the window, or landed within the grace period)",
+      registers,
+    }),
+    skippedTooOld: new Counter({
+      name: "flights_skipped_too_old_total",
+      help: "Flights that landed longer than SCAN_GRACE_SECONDS ago without ever being published",
+      registers,
+    }),
+    claimConflicts: new Counter({
+      name: "scan_claim_conflicts_total",
+      help: "Flights skipped because another scanner replica was publishing them",
+      registers,
+    }),
+    scanSeconds: new Histogram({
+      name: "arriving_flight_work_processing_seconds",
+      help: "Duration of one whole arrival scan",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    latestArrival: new Gauge({
+      name: "latest_work_arrival_timestamp",
+      help: "Arrival time (Unix seconds) of the flight in the latest work message",
+      registers,
+    }),
+    storedFlights: new Gauge({
+      name: "redis_stored_flights",
+      help: "Distinct flights stored in Redis (flight:count); was redis_stored_flights_total",
+      registers,
+    }),
+    storedBags: new Gauge({
+      name: "redis_stored_bags",
+      help: "Distinct bags stored in Redis (bag:count); was redis_stored_bags_total",
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,53 @@
+/** Runs the flight and bag consumers in-process and an ArrivalScan with an injected clock. */
+import { ArrivalScan } from "../../lib/arrival_scan.ts";
+import { startBagConsumer } from "../../lib/bag_consumer.ts";
+import type { Config } from "../../lib/config.ts";
+import { startFlightConsumer } from "../../lib/flight_consumer.ts";
+import { createProducer, ensureTopics } from "../../lib/kafka.ts";
+import { createScannerMetrics } from "../../lib/scanner_metrics.ts";
+import { loadScript } from "../../lib/scripts.ts";
+import { testContext } from "./context.ts";
+
+/** Starts both consumers on `config`'s topics. */
+export async function startConsumers(config: Config) {
+  // Each consumer is its own group, as with the default KAFKA_GROUP_ID (the service name).
+  const withGroup = (groupId: string) => ({ ...config, kafka: { ...config.kafka, groupId } });
+  const flightContext = await testContext(withGroup(`${config.kafka.groupId}-flights`));
+  const bagContext = await testContext(withGroup(`${config.kafka.groupId}-bags`));
+  const flights = await startFlightConsumer(flightContext);
+  const bags = await startBagConsumer(bagContext);
+  return {
+    flightRegistry: flightContext.registry,
+    bagRegistry: bagContext.registry,
+    close: async () => {
+      await flights.close();
+      await bags.close();
+      await flightContext.closeContext();
+      await bagContext.closeContext();
+    },
+  };
+}
+
+/** An ArrivalScan publishing to `config`'s work topic, as one scanner replica. */
+export async function createScanner(config: Config) {
+  const context = await testContext(config);
+  await ensureTopics(context.kafka, config, [config.topics.work]);
+  const producer = createProducer(context.kafka);
+  await producer.connect();
+  const scan = new ArrivalScan({
+    redis: context.redis,
+    producer,
+    claimScript: await loadScript(context.redis, "claim_flight_work"),
+    confirmScript: await loadScript(context.redis, "confirm_flight_work"),
+    metrics: createScannerMetrics(context.registry),
+    config,
+  });
+  return {
+    scan,
+    registry: context.registry,
+    close: async () => {
+      await producer.disconnect();
+      await context.closeContext();
+    },
+  };
+}
