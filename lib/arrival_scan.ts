@@ -38,6 +38,8 @@ const UNCHANGED = 0;
 const CLAIMED_ELSEWHERE = -1;
 const FINAL = -2;
 
+const STARTUP_LOOKBACK_SECONDS = 24 * 3600;
+
 export class ArrivalScan {
   private readonly replicaId = randomUUID();
   private lastLowerBound: number | undefined;
@@ -108,11 +110,14 @@ export class ArrivalScan {
     return report;
   }
 
-  /** Counts flights that fell below the grace bound since the last scan without ever being published. */
+  /**
+   * Counts flights that fell below the grace bound since the last scan without ever being published
+   * (at start-up, those of the last day: a scanner that was down longer than the grace lost them).
+   */
   private async countSkippedTooOld(lowerBound: number): Promise<void> {
-    const previous = this.lastLowerBound;
+    const previous = this.lastLowerBound ?? lowerBound - STARTUP_LOOKBACK_SECONDS;
     this.lastLowerBound = lowerBound;
-    if (previous === undefined || lowerBound <= previous) return;
+    if (lowerBound <= previous) return;
     const expired = await this.deps.redis.zrangebyscore(FLIGHT_ARRIVALS, `(${previous}`, `(${lowerBound}`);
     if (expired.length === 0) return;
     const pipeline = this.deps.redis.pipeline();

@@ -2,6 +2,7 @@
  * Fixtures for tests against the real Kafka and Redis of the test stack (`deno task test` starts it):
  * unique topic names per test, a flushed Redis database, producing and reading topics, metric values.
  */
+import { Buffer } from "node:buffer";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
 import { type Config, loadConfig, type ServiceName } from "../../lib/config.ts";
@@ -79,7 +80,7 @@ export async function produce(
         acks: -1,
         messages: values.slice(start, start + 1000).map((value) => ({
           key: key?.(value) ?? null,
-          value: typeof value === "string" || value instanceof Uint8Array ? value as string : JSON.stringify(value),
+          value: value instanceof Uint8Array ? Buffer.from(value) : typeof value === "string" ? value : JSON.stringify(value),
         })),
       });
     }

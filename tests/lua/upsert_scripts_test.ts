@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { loadScript } from "../../lib/scripts.ts";
+import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
+import { snapshot } from "../_helpers/redis_state.ts";
+
+const flightKeys = (...ids: string[]) => ["flight:arrival_times", "flight:count", "offsets:flights", ...ids.map((id) => `flight:id:${id}`)];
+
+Deno.test("upsert_flights.lua stores new flights, counts them once and records the last offset", async () => {
+  const redis = await freshRedis(testConfig("flight-consumer"));
+  try {
+    const script = await loadScript(redis, "upsert_flights");
+    const reply = await script.run(flightKeys("FL_1", "FL_2"), [
+      0, "0", 5,
+      3, "FL_1", 1_800_000_000, 1_800_003_600, '["BAG_1"]',
+      4, "FL_2", 1_800_000_000.5, 1_800_007_200.25, "[]",
+    ]);
+    assert.deepEqual(reply, [1, 2, 2]);
+    assert.deepEqual(await snapshot(redis), {
+      "flight:arrival_times": ["FL_1", "1800003600", "FL_2", "1800007200.25"],
+      "flight:count": "2",
+      "flight:id:FL_1": { departure_time: "1800000000", arrival_time: "1800003600", bags: '["BAG_1"]' },
+      "flight:id:FL_2": { departure_time: "1800000000.5", arrival_time: "1800007200.25", bags: "[]" },
+      "offsets:flights": { "0": "5" },
+    });
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("upsert_flights.lua skips offsets it already applied and updates a known flight without counting it", async () => {
+  const redis = await freshRedis(testConfig("flight-consumer"));
+  try {
+    const script = await loadScript(redis, "upsert_flights");
+    await script.run(flightKeys("FL_1"), [0, "0", 3, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]);
+    const redelivered = await script.run(flightKeys("FL_1"), [0, "1", 3, 3, "FL_1", 1_800_000_000, 1_900_000_000, "[]"]);
+    assert.deepEqual(redelivered, [1, 0, 0]);
+    const update = await script.run(flightKeys("FL_1"), [0, "1", 4, 4, "FL_1", 1_800_000_000, 1_800_004_000, '["BAG_2"]']);
+    assert.deepEqual(update, [1, 1, 0]);
+    assert.equal(await redis.get("flight:count"), "1");
+    assert.equal(await redis.zscore("flight:arrival_times", "FL_1"), "1800004000");
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("upsert_flights.lua answers -20 and writes nothing when the partition's offset record is gone", async () => {
+  const redis = await freshRedis(testConfig("flight-consumer"));
+  try {
+    const script = await loadScript(redis, "upsert_flights");
+    assert.deepEqual(await script.run(flightKeys("FL_1"), [2, "1", 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]), [-20, 0, 0]);
+    assert.deepEqual(await redis.keys("*"), []);
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("upsert_bags.lua stores itineraries, [] for none, counts each bag once and skips redeliveries", async () => {
+  const redis = await freshRedis(testConfig("bag-consumer"));
+  try {
+    const script = await loadScript(redis, "upsert_bags");
+    const keys = ["bag:count", "offsets:bags", "bag:id:BAG_1", "bag:id:BAG_2", "bag:id:BAG_1"];
+    assert.deepEqual(await script.run(keys, [1, "0", 12, 10, '["FL_1"]', 11, "[]", 12, '["FL_1","FL_2"]']), [1, 3, 2]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [1, "1", 12, 12, '["FL_9"]']), [1, 0, 0]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [3, "1", 0, 0, "[]"]), [-20, 0, 0]);
+    assert.deepEqual(await snapshot(redis), {
+      "bag:count": "2",
+      "bag:id:BAG_1": { flights: '["FL_1","FL_2"]' },
+      "bag:id:BAG_2": { flights: "[]" },
+      "offsets:bags": { "1": "12" },
+    });
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("LuaScript.run() reloads a script that Redis forgot (NOSCRIPT after SCRIPT FLUSH)", async () => {
+  const redis = await freshRedis(testConfig("bag-consumer"));
+  try {
+    const script = await loadScript(redis, "upsert_bags");
+    await redis.script("FLUSH");
+    assert.deepEqual(await redis.script("EXISTS", script.sha), [0]);
+    assert.deepEqual(await script.run(["bag:count", "offsets:bags", "bag:id:BAG_1"], [0, "0", 0, 0, "[]"]), [1, 1, 1]);
+    assert.deepEqual(await redis.script("EXISTS", script.sha), [1]);
+  } finally {
+    await redis.quit();
+  }
+});
