@@ -14,10 +14,11 @@ export async function startBagConsumer({ config, logger, registry, kafka, redis 
     kafka,
     topic,
     groupId: config.kafka.groupId,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     chunkSize: config.consumer.upsertBatchSize,
     partitionsConcurrently: config.consumer.partitionsConcurrently,
     parse: (message) => parseBag(message.value, config.limits),
-    store: await createBagStore(redis, topic),
+    ...await createBagStore(redis, topic),
     metrics: createConsumerMetrics(registry, "bag"),
     logger,
   });

@@ -34,15 +34,22 @@ export interface BatchConsumerOptions<T> {
   readonly kafka: Kafka;
   readonly topic: string;
   readonly groupId: string;
+  /** A killed member's partitions move to the others after this long without heartbeats. */
+  readonly sessionTimeoutMs: number;
   readonly chunkSize: number;
   readonly partitionsConcurrently: number;
   readonly parse: (message: KafkaMessage) => T;
   readonly store: (request: StoreRequest<T>) => Promise<StoreResult>;
+  /** Whether Redis still records an applied offset for `partition` (false after Redis lost its data). */
+  readonly hasState: (partition: number) => Promise<boolean>;
   readonly metrics: ConsumerMetrics;
   readonly logger: Logger;
   /** Called after each chunk is stored, for per-record metrics such as the latest arrival time. */
   readonly onStored?: (records: readonly Parsed<T>[]) => void;
 }
+
+/** How often partitions that have state are checked for a Redis that lost its data while idle. */
+const STATE_CHECK_MS = 5_000;
 
 /** The dead-letter topic of `topic`. */
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
@@ -50,16 +57,18 @@ export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
 export class BatchConsumer<T> {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
-  private readonly partitionsWithState = new Set<number>();
+  private readonly partitionsApplied = new Set<number>();
   private readonly lowWatermarks = new Map<number, bigint>();
+  private assigned: number[] = [];
+  private stateCheck: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
   private running = false;
 
   constructor(private readonly options: BatchConsumerOptions<T>) {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(options.sessionTimeoutMs / 3)),
       maxBytesPerPartition: 1_048_576,
     });
     this.producer = createProducer(options.kafka);
@@ -70,8 +79,12 @@ export class BatchConsumer<T> {
     await this.producer.connect();
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, () => this.lowWatermarks.clear());
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.lowWatermarks.clear();
+      this.assigned = payload.memberAssignment[this.options.topic] ?? [];
+    });
     this.running = true;
+    this.stateCheck = setInterval(() => void this.replayPartitionsWithLostState(), STATE_CHECK_MS);
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -84,6 +97,7 @@ export class BatchConsumer<T> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.running = false;
+      clearInterval(this.stateCheck);
       await this.consumer.disconnect();
       await this.producer.disconnect();
     })();
@@ -98,10 +112,7 @@ export class BatchConsumer<T> {
       const chunk = batch.messages.slice(start, start + this.options.chunkSize);
       const replayFrom = await this.handleChunk(batch.partition, chunk, payload);
       if (replayFrom !== undefined) {
-        this.options.logger.warn({ partition: batch.partition, offset: replayFrom.toString() }, "Redis lost this partition's state; replaying it");
-        this.options.metrics.stateResyncs.inc({ topic: batch.topic });
-        this.partitionsWithState.delete(batch.partition);
-        this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: replayFrom.toString() });
+        this.replay(batch.partition, replayFrom);
         return;
       }
       const last = chunk[chunk.length - 1]!;
@@ -109,6 +120,26 @@ export class BatchConsumer<T> {
       await payload.heartbeat();
     }
     await payload.commitOffsetsIfNecessary();
+  }
+
+  private replay(partition: number, from: bigint): void {
+    this.options.logger.warn({ partition, offset: from.toString() }, "Redis lost this partition's state; replaying it");
+    this.options.metrics.stateResyncs.inc({ topic: this.options.topic });
+    this.partitionsApplied.delete(partition);
+    this.consumer.seek({ topic: this.options.topic, partition, offset: from.toString() });
+  }
+
+  /** Notices a Redis that lost its data even when no new message arrives. */
+  private async replayPartitionsWithLostState(): Promise<void> {
+    try {
+      for (const partition of this.assigned) {
+        if (!this.running || !this.partitionsApplied.has(partition)) continue;
+        if (await this.options.hasState(partition)) continue;
+        this.replay(partition, await this.lowWatermark(partition));
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "state check failed");
+    }
   }
 
   /** Dead-letters the invalid messages and stores the valid ones; returns an offset to replay from if state was lost. */
@@ -134,7 +165,8 @@ export class BatchConsumer<T> {
     const lowWatermark = await this.lowWatermark(partition);
     const request: StoreRequest<T> = {
       partition,
-      mustHaveState: this.partitionsWithState.has(partition) || firstOffset > lowWatermark,
+      // Past the partition's first message, Redis must already record this partition: if it does not, it lost its data.
+      mustHaveState: firstOffset > lowWatermark,
       lastOffset: chunk[chunk.length - 1]!.offset,
       records: valid,
     };
@@ -142,7 +174,7 @@ export class BatchConsumer<T> {
     const result = await retryUntilDone("storing in Redis", () => this.options.store(request), logger, keepGoing, payload.heartbeat);
     if (result.status === "state-lost") return lowWatermark;
     stopTimer();
-    this.partitionsWithState.add(partition);
+    this.partitionsApplied.add(partition);
     metrics.batchSize.observe(valid.length);
     metrics.processed.inc(result.applied);
     this.options.onStored?.(valid);

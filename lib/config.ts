@@ -25,6 +25,7 @@ type Env = Record<string, string | undefined>;
 /** Reads typed values from an environment, collecting the first error per variable. */
 class EnvReader {
   readonly errors: string[] = [];
+  private readonly failed = new Set<string>();
   constructor(private readonly env: Env) {}
 
   raw(name: string): string | undefined {
@@ -50,7 +51,10 @@ class EnvReader {
       return fallback;
     }
     const parsed = Number(value);
-    if (parsed < min || parsed > max) this.fail(name, `must be an integer between ${min} and ${max}`, value);
+    if (parsed < min || parsed > max) {
+      this.fail(name, `must be an integer between ${min} and ${max}`, value);
+      return fallback;
+    }
     return parsed;
   }
 
@@ -84,34 +88,63 @@ class EnvReader {
   }
 
   fail(name: string, rule: string, value: string): void {
+    this.failed.add(name);
     this.errors.push(`'${name}' ${rule}, got ${JSON.stringify(value)}`);
+  }
+
+  /** Whether none of `names` failed, so a cross-field rule is checked only on values that are valid alone. */
+  valid(...names: string[]): boolean {
+    return names.every((name) => !this.failed.has(name));
   }
 }
 
 const TOPIC_NAME = /^[A-Za-z0-9._-]{1,249}$/;
-const HOST_PORT = /^[A-Za-z0-9.-]+:\d{1,5}$/;
-const CRON_FIELD = String.raw`[\d*/,-]+`;
-const CRON_SCHEDULE = new RegExp(`^${CRON_FIELD}( ${CRON_FIELD}){4}$`);
+const HOST_PORT = /^[A-Za-z0-9.-]+:(\d{1,5})$/;
+const HOST = /^[A-Za-z0-9.:-]{1,253}$/;
+const isPort = (digits: string | undefined) => Number(digits) >= 1 && Number(digits) <= 65535;
+/** Minute, hour, day of month, month, day of week (0 and 7 are Sunday). */
+const CRON_RANGES = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]] as const;
+const CRON_PART = /^(\*|(\d+)(?:-(\d+))?)(?:\/(\d+))?$/;
+
+/** Whether `schedule` has five fields of `*`, `n`, `a-b`, each optionally `/step`, comma-separated, in range. */
+function isCronSchedule(schedule: string): boolean {
+  const fields = schedule.split(" ");
+  return fields.length === 5 && fields.every((field, i) => {
+    const [min, max] = CRON_RANGES[i]!;
+    return field.split(",").every((part) => {
+      const match = CRON_PART.exec(part);
+      if (!match) return false;
+      const [, , from, to, step] = match;
+      const inRange = (n: string | undefined) => n === undefined || (Number(n) >= min && Number(n) <= max);
+      return inRange(from) && inRange(to) && (to === undefined || Number(from) <= Number(to)) &&
+        (step === undefined || (Number(step) >= 1 && Number(step) <= max));
+    });
+  });
+}
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 function parseBrokers(reader: EnvReader): string[] {
   const value = reader.string("KAFKA_BROKERS", "localhost:9092");
   const brokers = value.split(",").map((broker) => broker.trim());
-  if (brokers.some((broker) => !HOST_PORT.test(broker))) {
+  if (brokers.some((broker) => !isPort(HOST_PORT.exec(broker)?.[1]))) {
     reader.fail("KAFKA_BROKERS", "must be a comma-separated list of host:port", value);
   }
   return brokers;
 }
 
+function parseSchedule(reader: EnvReader): string {
+  const value = reader.string("SCAN_SCHEDULE", "* * * * *");
+  if (!isCronSchedule(value)) reader.fail("SCAN_SCHEDULE", "must be a five-field cron schedule", value);
+  return value;
+}
+
 function parseRedisUrl(reader: EnvReader): string {
   const value = reader.string("REDIS_URL", "redis://localhost:6379");
-  try {
-    const url = new URL(value);
-    if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-      reader.fail("REDIS_URL", "must be a redis:// or rediss:// URL", value);
-    }
-  } catch {
-    reader.fail("REDIS_URL", "must be a redis:// or rediss:// URL", value);
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || !["redis:", "rediss:"].includes(url.protocol) || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+    // The message gets logged: never echo credentials.
+    const redacted = value.replace(/\/\/[^/]*@/, "//***@");
+    reader.fail("REDIS_URL", "must be a redis:// or rediss:// URL with a host and an optional /database number", redacted);
   }
   return value;
 }
@@ -123,7 +156,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
     service,
     logLevel: r.oneOf("LOG_LEVEL", "info", LOG_LEVELS),
     metrics: {
-      host: r.string("METRICS_HOST", "0.0.0.0"),
+      host: r.string("METRICS_HOST", "0.0.0.0", HOST, "must be a host name or IP address"),
       port: r.integer("METRICS_PORT", DEFAULT_METRICS_PORTS[service], 0, 65535),
     },
     kafka: {
@@ -132,6 +165,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       groupId: r.string("KAFKA_GROUP_ID", service, /^[\w.-]{1,100}$/, "must be 1-100 letters, digits, '_', '.' or '-'"),
       partitions: r.integer("KAFKA_PARTITIONS", 6, 1, 1000),
       replicationFactor: r.integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
+      sessionTimeoutMs: r.integer("KAFKA_SESSION_TIMEOUT_MS", 30_000, 6_000, 300_000),
     },
     topics: {
       flights: r.string("FLIGHTS_TOPIC", "flights", TOPIC_NAME, "must be a Kafka topic name"),
@@ -150,7 +184,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       partitionsConcurrently: r.integer("CONSUMER_PARTITIONS_CONCURRENTLY", 2, 1, 100),
     },
     scan: {
-      schedule: r.string("SCAN_SCHEDULE", "* * * * *", CRON_SCHEDULE, "must be a five-field cron schedule"),
+      schedule: parseSchedule(r),
       windowSeconds: r.integer("SCAN_WINDOW_SECONDS", 600, 1, 7 * 24 * 3600),
       graceSeconds: r.integer("SCAN_GRACE_SECONDS", 300, 0, 24 * 3600),
       batchFlights: r.integer("SCAN_BATCH_FLIGHTS", 50, 1, 1000),
@@ -163,7 +197,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       maxAgeSeconds: r.integer("STREAM_MAX_AGE_SECONDS", 0, 0, 365 * 24 * 3600),
     },
   };
-  if (config.scan.batchFlights > config.kafka.partitions * 1000) {
+  if (r.valid("SCAN_BATCH_FLIGHTS", "KAFKA_PARTITIONS") && config.scan.batchFlights > config.kafka.partitions * 1000) {
     r.fail("SCAN_BATCH_FLIGHTS", "must not exceed 1,000 messages per partition in one send", String(config.scan.batchFlights));
   }
   if (r.errors.length > 0) throw new ConfigError(`Cannot start: ${r.errors.join("; ")}`);

@@ -20,10 +20,11 @@ export async function startFlightConsumer({ config, logger, registry, kafka, red
     kafka,
     topic,
     groupId: config.kafka.groupId,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     chunkSize: config.consumer.upsertBatchSize,
     partitionsConcurrently: config.consumer.partitionsConcurrently,
     parse: (message) => parseFlight(message.value, config.limits, Date.now() / 1000),
-    store: await createFlightStore(redis, topic),
+    ...await createFlightStore(redis, topic),
     metrics: createConsumerMetrics(registry, "flight"),
     logger,
     onStored: (records) => {

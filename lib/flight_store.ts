@@ -6,10 +6,10 @@ import { appliedOffsetsKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey } from "./k
 import { loadScript } from "./scripts.ts";
 import { toStoreResult } from "./upsert_result.ts";
 
-/** Returns a `store` function for the flights of `topic`. */
+/** Returns `store` (one Lua call per chunk) and `hasState` (is the partition recorded) for the flights of `topic`. */
 export async function createFlightStore(redis: Redis, topic: string) {
   const script = await loadScript(redis, "upsert_flights");
-  return async (request: StoreRequest<Flight>): Promise<StoreResult> => {
+  const store = async (request: StoreRequest<Flight>): Promise<StoreResult> => {
     const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic)];
     const args: (string | number)[] = [request.partition, request.mustHaveState ? "1" : "0", request.lastOffset];
     for (const { offset, record } of request.records) {
@@ -18,4 +18,6 @@ export async function createFlightStore(redis: Redis, topic: string) {
     }
     return toStoreResult(await script.run(keys, args));
   };
+  const hasState = async (partition: number) => (await redis.hexists(appliedOffsetsKey(topic), String(partition))) === 1;
+  return { store, hasState };
 }

@@ -34,17 +34,23 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${counter}-${Math.random().toString(36).slice(2, 7)}`;
 }
 
-/** A configuration for `service` with topics of its own, so tests never see each other's messages. */
-export function testConfig(service: ServiceName, overrides: Record<string, string> = {}): Config {
+/** A test environment with topics and a consumer group of its own, so tests never see each other's messages. */
+export function isolatedEnvironment(service: ServiceName, overrides: Record<string, string> = {}) {
   const id = uniqueName("t");
-  return loadConfig(service, testEnvironment({
+  return testEnvironment({
     FLIGHTS_TOPIC: `flights-${id}`,
     BAGS_TOPIC: `bags-${id}`,
     WORK_TOPIC: `work-${id}`,
+    WORK_STREAM: `stream:work-${id}`,
     KAFKA_GROUP_ID: `${service}-${id}`,
     KAFKA_PARTITIONS: "3",
     ...overrides,
-  }));
+  });
+}
+
+/** A configuration for `service` in an isolated environment. */
+export function testConfig(service: ServiceName, overrides: Record<string, string> = {}): Config {
+  return loadConfig(service, isolatedEnvironment(service, overrides));
 }
 
 /** A quiet logger for tests. */
@@ -64,13 +70,30 @@ export function testKafka(config: Config): Kafka {
   return new Kafka({ clientId: "test", brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
 }
 
-/** Produces JSON (or raw string/bytes) values to `topic`, keyed by `key(value)` when given, and waits for the acks. */
+/** Creates `topic` with `partitions` partitions unless it exists (the broker does not auto-create topics). */
+export async function createTopic(kafka: Kafka, topic: string, partitions = 3): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(topic)) {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Produces JSON (or raw string/bytes) values to `topic` (created if missing), keyed by `key(value)`
+ * when given, and waits for the acks.
+ */
 export async function produce(
   kafka: Kafka,
   topic: string,
   values: readonly unknown[],
   key?: (value: unknown) => string | null,
 ): Promise<void> {
+  await createTopic(kafka, topic);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {

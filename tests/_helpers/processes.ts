@@ -1,0 +1,50 @@
+/**
+ * Runs a worker entrypoint as a real child process (the way it runs in production), to kill it.
+ * Uses Deno.Command rather than node:child_process: Deno 2.9's node compatibility reports a child
+ * that handled SIGTERM and exited 0 as killed by the signal (checked against Node, which reports 0).
+ */
+
+/** Permission flags of the worker tasks in deno.json. */
+const WORKER_FLAGS = ["--allow-net", "--allow-env", "--allow-sys", "--allow-read=./lua,/proc/self"];
+
+/** A running worker process. */
+export interface WorkerProcess {
+  readonly pid: number;
+  /** Exit code, or null when a signal ended the process. */
+  readonly exited: Promise<number | null>;
+  readonly output: () => string;
+  kill(signal: "SIGKILL" | "SIGTERM"): Promise<number | null>;
+}
+
+/** Starts `deno run <flags> <script>` with exactly `env`; output is kept for diagnostics. */
+export function startWorker(script: string, env: Record<string, string | undefined>): WorkerProcess {
+  const definedEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...WORKER_FLAGS, script],
+    env: definedEnv,
+    clearEnv: true,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let output = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) output += chunk;
+  };
+  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  const exited = child.status.then(async (status) => {
+    await drained;
+    return status.signal === null ? status.code : null;
+  });
+  let done = false;
+  exited.then(() => (done = true));
+  return {
+    pid: child.pid,
+    exited,
+    output: () => output,
+    kill: async (signal) => {
+      if (!done) child.kill(signal);
+      return await exited;
+    },
+  };
+}
