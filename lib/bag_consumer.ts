@@ -1,7 +1,7 @@
 /** The bag consumer: `bags` topic -> Redis bag hashes. */
 import { BatchConsumer, deadLetterTopic } from "./batch_consumer.ts";
 import { createBagStore } from "./bag_store.ts";
-import { createConsumerMetrics } from "./consumer_metrics.ts";
+import { BAG_CONSUMER_METRICS, createConsumerMetrics } from "./consumer_metrics.ts";
 import { type Bag, parseBag } from "./domain/bag.ts";
 import { ensureTopics } from "./kafka.ts";
 import type { ServiceContext } from "./service.ts";
@@ -19,7 +19,7 @@ export async function startBagConsumer({ config, logger, registry, kafka, redis 
     partitionsConcurrently: config.consumer.partitionsConcurrently,
     parse: (message) => parseBag(message.value, config.limits),
     ...await createBagStore(redis, topic),
-    metrics: createConsumerMetrics(registry, "bag"),
+    metrics: createConsumerMetrics(registry, BAG_CONSUMER_METRICS),
     logger,
   });
   await consumer.start();

@@ -2,6 +2,7 @@
  * Configuration from environment variables: read once, defaults applied, every value
  * validated up front, returned frozen. A bad value throws ConfigError naming the variable.
  */
+import { ID_PATTERN } from "./domain/validation.ts";
 import { environment } from "./runtime.ts";
 
 export class ConfigError extends Error {
@@ -39,8 +40,10 @@ class EnvReader {
     return value;
   }
 
-  optionalString(name: string): string | undefined {
-    return this.raw(name);
+  optionalString(name: string, pattern?: RegExp, expected?: string): string | undefined {
+    const value = this.raw(name);
+    if (value !== undefined && pattern && !pattern.test(value)) this.fail(name, expected ?? `must match ${pattern}`, value);
+    return value;
   }
 
   integer(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -141,10 +144,16 @@ function parseSchedule(reader: EnvReader): string {
 function parseRedisUrl(reader: EnvReader): string {
   const value = reader.string("REDIS_URL", "redis://localhost:6379");
   const url = URL.canParse(value) ? new URL(value) : undefined;
-  if (!url || !["redis:", "rediss:"].includes(url.protocol) || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)) {
+  if (
+    !url || !["redis:", "rediss:"].includes(url.protocol) || url.hostname === "" || !/^(\/\d*)?$/.test(url.pathname)
+  ) {
     // The message gets logged: never echo credentials.
     const redacted = value.replace(/\/\/[^/]*@/, "//***@");
-    reader.fail("REDIS_URL", "must be a redis:// or rediss:// URL with a host and an optional /database number", redacted);
+    reader.fail(
+      "REDIS_URL",
+      "must be a redis:// or rediss:// URL with a host and an optional /database number",
+      redacted,
+    );
   }
   return value;
 }
@@ -161,7 +170,12 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
     },
     kafka: {
       brokers: parseBrokers(r),
-      clientId: r.string("KAFKA_CLIENT_ID", `baggage-router-${service}`, /^[\w.-]{1,100}$/, "must be 1-100 letters, digits, '_', '.' or '-'"),
+      clientId: r.string(
+        "KAFKA_CLIENT_ID",
+        `baggage-router-${service}`,
+        /^[\w.-]{1,100}$/,
+        "must be 1-100 letters, digits, '_', '.' or '-'",
+      ),
       groupId: r.string("KAFKA_GROUP_ID", service, /^[\w.-]{1,100}$/, "must be 1-100 letters, digits, '_', '.' or '-'"),
       partitions: r.integer("KAFKA_PARTITIONS", 6, 1, 1000),
       replicationFactor: r.integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
@@ -192,13 +206,31 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       stateRetentionSeconds: r.integer("SCAN_STATE_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
     },
     stream: {
-      key: r.string("WORK_STREAM", "stream:arriving_flight_work", /^[^\s]{1,256}$/, "must be a Redis key without spaces"),
+      key: r.string(
+        "WORK_STREAM",
+        "stream:arriving_flight_work",
+        /^[^\s]{1,256}$/,
+        "must be a Redis key without spaces",
+      ),
       maxLength: r.integer("STREAM_MAXLEN", 1_000_000, 0, 1_000_000_000),
       maxAgeSeconds: r.integer("STREAM_MAX_AGE_SECONDS", 0, 0, 365 * 24 * 3600),
+      batchMessages: r.integer("BRIDGE_BATCH_MESSAGES", 8, 1, 1000),
+    },
+    tail: {
+      group: r.string("TAIL_GROUP", "tail", /^[\w.:-]{1,100}$/, "must be 1-100 letters, digits, '_', '.', ':' or '-'"),
+      consumer: r.string("TAIL_CONSUMER", `tail-${crypto.randomUUID().slice(0, 8)}`, /^[\w.:-]{1,100}$/, "must be 1-100 letters, digits, '_', '.', ':' or '-'"),
+      startAt: r.oneOf("TAIL_FROM", "start", ["start", "new"] as const),
+      flightId: r.optionalString("TAIL_FLIGHT", ID_PATTERN, "must be a flight id"),
+      bagId: r.optionalString("TAIL_BAG", ID_PATTERN, "must be a bag id"),
+      claimIdleMs: r.integer("TAIL_CLAIM_IDLE_MS", 30_000, 100, 3_600_000),
     },
   };
   if (r.valid("SCAN_BATCH_FLIGHTS", "KAFKA_PARTITIONS") && config.scan.batchFlights > config.kafka.partitions * 1000) {
-    r.fail("SCAN_BATCH_FLIGHTS", "must not exceed 1,000 messages per partition in one send", String(config.scan.batchFlights));
+    r.fail(
+      "SCAN_BATCH_FLIGHTS",
+      "must not exceed 1,000 messages per partition in one send",
+      String(config.scan.batchFlights),
+    );
   }
   if (r.errors.length > 0) throw new ConfigError(`Cannot start: ${r.errors.join("; ")}`);
   return deepFreeze(config);

@@ -1,26 +1,50 @@
-/** Metrics of the flight and bag consumers, named after the entity (`flight` or `bag`). */
+/** Metrics of a BatchConsumer (flight consumer, bag consumer, bridge). */
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;
 
-/** Registers the consumer metrics for `entity` on `registry`. */
-export function createConsumerMetrics(registry: Registry, entity: "flight" | "bag") {
+/** The names of the metrics that differ per consumer (the original system's names where it had them). */
+export interface ConsumerMetricNames {
+  /** What one message is, for help texts ("flight", "bag", "work message"). */
+  readonly noun: string;
+  readonly processed: string;
+  readonly storeSeconds: string;
+  readonly batchSize: string;
+}
+
+export const FLIGHT_CONSUMER_METRICS: ConsumerMetricNames = {
+  noun: "flight",
+  processed: "processed_flights_total",
+  storeSeconds: "flight_processing_seconds",
+  batchSize: "flight_upsert_batch_size",
+};
+
+export const BAG_CONSUMER_METRICS: ConsumerMetricNames = {
+  noun: "bag",
+  processed: "processed_bags_total",
+  storeSeconds: "bag_processing_seconds",
+  batchSize: "bag_upsert_batch_size",
+};
+
+/** Registers a consumer's metrics on `registry`. */
+export function createConsumerMetrics(registry: Registry, names: ConsumerMetricNames) {
   const registers = [registry];
+  const entity = names.noun;
   return {
     processed: new Counter({
-      name: `processed_${entity}s_total`,
+      name: names.processed,
       help: `${entity} messages applied to Redis`,
       registers,
     }),
     storeSeconds: new Histogram({
-      name: `${entity}_processing_seconds`,
-      help: `Time to upsert one batch of ${entity}s into Redis (one Lua call)`,
+      name: names.storeSeconds,
+      help: `Time to apply one chunk of ${entity} messages to Redis (one Lua call)`,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
     batchSize: new Histogram({
-      name: `${entity}_upsert_batch_size`,
-      help: `Valid ${entity} messages per Lua upsert call`,
+      name: names.batchSize,
+      help: `Valid ${entity} messages per Lua call`,
       buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
       registers,
     }),

@@ -1,7 +1,7 @@
 /** The flight consumer: `flights` topic -> Redis flight hashes and arrival index. */
 import { Gauge } from "prom-client";
 import { BatchConsumer, deadLetterTopic } from "./batch_consumer.ts";
-import { createConsumerMetrics } from "./consumer_metrics.ts";
+import { FLIGHT_CONSUMER_METRICS, createConsumerMetrics } from "./consumer_metrics.ts";
 import { type Flight, parseFlight } from "./domain/flight.ts";
 import { createFlightStore } from "./flight_store.ts";
 import { ensureTopics } from "./kafka.ts";
@@ -25,7 +25,7 @@ export async function startFlightConsumer({ config, logger, registry, kafka, red
     partitionsConcurrently: config.consumer.partitionsConcurrently,
     parse: (message) => parseFlight(message.value, config.limits, Date.now() / 1000),
     ...await createFlightStore(redis, topic),
-    metrics: createConsumerMetrics(registry, "flight"),
+    metrics: createConsumerMetrics(registry, FLIGHT_CONSUMER_METRICS),
     logger,
     onStored: (records) => {
       const last = records[records.length - 1];

@@ -1,5 +1,6 @@
 /** What happens to each bag of an arriving flight: the `arriving_flight_work` message and its codes. */
 import { createHash } from "node:crypto";
+import { InvalidMessage, type MessageLimits, parseJsonObject, requireId } from "./validation.ts";
 
 /** Values a bag gets instead of a departure time. */
 export enum BagCode {
@@ -70,4 +71,44 @@ export function workDigest(content: WorkContent): string {
     bagIds.map((bag) => [bag, content.bags[bag], content.next_flights[bag] ?? null]),
   ]);
   return createHash("sha1").update(canonical).digest("base64");
+}
+
+/** Parses and validates an `arriving_flight_work` message value (as the bridge reads it). */
+export function parseFlightWork(value: Uint8Array | null, limits: MessageLimits): FlightWork {
+  const object = parseJsonObject(value, limits);
+  const id = requireId(object.id, "id");
+  const revision = object.revision;
+  if (typeof revision !== "number" || !Number.isInteger(revision) || revision < 1) {
+    throw new InvalidMessage("'revision' must be a positive integer");
+  }
+  const arrival = requireNumber(object.arrival_time, "arrival_time");
+  const scannedAt = requireNumber(object.scanned_at, "scanned_at");
+  const bags = requireObject(object.bags, "bags");
+  const nextFlights = requireObject(object.next_flights ?? {}, "next_flights");
+  for (const [bag, departure] of Object.entries(bags)) {
+    requireId(bag, "bags key");
+    requireNumber(departure, `bags.${bag}`);
+    const next = nextFlights[bag];
+    if (next !== undefined && next !== null) requireId(next, `next_flights.${bag}`);
+  }
+  return {
+    id,
+    arrival_time: arrival,
+    bags: bags as Record<string, number>,
+    next_flights: nextFlights as Record<string, string | null>,
+    revision,
+    scanned_at: scannedAt,
+  };
+}
+
+function requireNumber(value: unknown, field: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new InvalidMessage(`'${field}' must be a number`);
+  return value;
+}
+
+function requireObject(value: unknown, field: string): Record<string, unknown> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new InvalidMessage(`'${field}' must be an object`);
+  }
+  return value as Record<string, unknown>;
 }

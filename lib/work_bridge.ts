@@ -1,0 +1,37 @@
+/** The bridge: mirrors `arriving_flight_work` into the Redis Stream WORK_STREAM, exactly once. */
+import { BatchConsumer, deadLetterTopic } from "./batch_consumer.ts";
+import { createBridgeMetrics, BRIDGE_CONSUMER_METRICS } from "./bridge_metrics.ts";
+import { createConsumerMetrics } from "./consumer_metrics.ts";
+import { type FlightWork, parseFlightWork } from "./domain/work.ts";
+import { ensureTopics } from "./kafka.ts";
+import type { ServiceContext } from "./service.ts";
+import { createWorkStreamStore } from "./work_stream_store.ts";
+
+/** Builds and starts the bridge. */
+export async function startBridge({ config, logger, registry, kafka, redis }: ServiceContext) {
+  const topic = config.topics.work;
+  await ensureTopics(kafka, config, [topic, deadLetterTopic(topic)]);
+  const metrics = createBridgeMetrics(registry);
+  const stream = config.stream.key;
+  const streamStore = await createWorkStreamStore(redis, topic, stream, config.stream, (counts, records) => {
+    metrics.mirrored.inc(counts.appended);
+    metrics.duplicates.inc(counts.duplicates);
+    const nowSeconds = Date.now() / 1000;
+    for (const work of records) metrics.scanToStream.observe(Math.max(0, nowSeconds - work.scanned_at));
+  });
+  const consumer = new BatchConsumer<FlightWork>({
+    kafka,
+    topic,
+    groupId: config.kafka.groupId,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    chunkSize: config.stream.batchMessages,
+    partitionsConcurrently: config.consumer.partitionsConcurrently,
+    parse: (message) => parseFlightWork(message.value, config.limits),
+    ...streamStore,
+    metrics: createConsumerMetrics(registry, BRIDGE_CONSUMER_METRICS),
+    logger,
+    onStored: () => void redis.xlen(stream).then((length) => metrics.streamLength.set(length)).catch(() => {}),
+  });
+  await consumer.start();
+  return consumer;
+}

@@ -1,0 +1,58 @@
+/** Appends work messages to the Redis Stream through lua/append_work_entries.lua. */
+import type { Redis } from "ioredis";
+import type { StoreRequest, StoreResult } from "./batch_consumer.ts";
+import type { FlightWork } from "./domain/work.ts";
+import { bridgeOffsetsKey, bridgeRevisionsKey } from "./keys.ts";
+import { loadScript } from "./scripts.ts";
+import { toStoreResult } from "./upsert_result.ts";
+
+/** Trimming of the stream: approximate maximum length and maximum age (0 disables either). */
+export interface StreamTrim {
+  readonly maxLength: number;
+  readonly maxAgeSeconds: number;
+}
+
+/** Appended and duplicate entries of one chunk, for metrics. */
+export interface AppendCounts {
+  readonly appended: number;
+  readonly duplicates: number;
+}
+
+/** Returns `store` and `hasState` for mirroring `topic` into `stream`; `onAppended` receives each chunk's counts. */
+export async function createWorkStreamStore(
+  redis: Redis,
+  topic: string,
+  stream: string,
+  trim: StreamTrim,
+  onAppended: (counts: AppendCounts, records: readonly FlightWork[]) => void,
+) {
+  const script = await loadScript(redis, "append_work_entries");
+  const keys = [stream, bridgeOffsetsKey(stream), bridgeRevisionsKey(stream)];
+  const field = (partition: number) => `${topic}:${partition}`;
+
+  const store = async (request: StoreRequest<FlightWork>): Promise<StoreResult> => {
+    const minId = trim.maxAgeSeconds > 0 ? `${Date.now() - trim.maxAgeSeconds * 1000}-0` : "0";
+    const args: (string | number)[] = [
+      field(request.partition),
+      request.mustHaveState ? "1" : "0",
+      request.lastOffset,
+      trim.maxLength,
+      minId,
+      request.partition,
+    ];
+    for (const { offset, record } of request.records) {
+      const bags = Object.entries(record.bags);
+      args.push(offset, record.id, record.revision, record.arrival_time, record.scanned_at, bags.length);
+      for (const [bag, departure] of bags) args.push(bag, departure, record.next_flights[bag] ?? "");
+    }
+    const reply = await script.run(keys, args);
+    const result = toStoreResult(reply);
+    if (result.status === "applied") {
+      const [, , appended, duplicates] = reply as [number, number, number, number];
+      onAppended({ appended, duplicates }, request.records.map((parsed) => parsed.record));
+    }
+    return result;
+  };
+  const hasState = async (partition: number) => (await redis.hexists(keys[1]!, field(partition))) === 1;
+  return { store, hasState };
+}

@@ -1,0 +1,61 @@
+-- append_work_entries.lua: mirrors work messages of one partition of arriving_flight_work into a
+-- Redis Stream, one entry per bag, exactly once.
+--
+-- KEYS[1]      the work stream (WORK_STREAM, default stream:arriving_flight_work)
+-- KEYS[2]      bridge:offsets:<stream>     hash, "<topic>:<partition>" -> last offset mirrored
+-- KEYS[3]      bridge:revisions:<stream>   hash, flight id -> highest revision mirrored
+-- ARGV[1]      "<topic>:<partition>"
+-- ARGV[2]      "1" when the partition's offset must already be recorded (its absence means Redis lost its data)
+-- ARGV[3]      last offset of the chunk (invalid messages included), recorded as mirrored
+-- ARGV[4]      approximate maximum stream length, 0 for none
+-- ARGV[5]      minimum entry id to keep ("<ms>-0", trimming by age), "0" for none
+-- ARGV[6]      partition number written into each entry
+-- ARGV[7..]    per message: offset, flight id, revision, arrival_time, scanned_at, bag count n,
+--              then n triples: bag id, departure_time (time or code), next flight id ("" when none)
+--
+-- Returns {1, messages handled, entries appended, entries skipped as duplicates}, or {-20, 0, 0, 0}
+-- (state lost: nothing written, replay the partition).
+-- A message at or below the recorded offset is a redelivery; a revision at or below the flight's
+-- highest mirrored revision is a duplicate publication (or stale): both are skipped whole.
+
+local recorded = redis.call('HGET', KEYS[2], ARGV[1])
+if not recorded and ARGV[2] == '1' then
+  return {-20, 0, 0, 0}
+end
+local mirrored_up_to = tonumber(recorded or '-1')
+
+local handled, appended, duplicates = 0, 0, 0
+local i = 7
+while i <= #ARGV do
+  local offset, flight, revision = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
+  local arrival, scanned_at, bag_count = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
+  local first_bag = i + 6
+  i = first_bag + 3 * bag_count
+  if tonumber(offset) > mirrored_up_to then
+    handled = handled + 1
+    local highest = tonumber(redis.call('HGET', KEYS[3], flight) or '0')
+    if revision <= highest then
+      duplicates = duplicates + bag_count
+    else
+      for b = first_bag, i - 1, 3 do
+        redis.call('XADD', KEYS[1], '*',
+          'flight_id', flight, 'bag_id', ARGV[b], 'arrival_time', arrival, 'departure_time', ARGV[b + 1],
+          'next_flight_id', ARGV[b + 2], 'revision', revision, 'scanned_at', scanned_at,
+          'partition', ARGV[6], 'offset', offset)
+      end
+      appended = appended + bag_count
+      redis.call('HSET', KEYS[3], flight, revision)
+    end
+  end
+end
+
+if tonumber(ARGV[3]) > mirrored_up_to then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+end
+if ARGV[4] ~= '0' then
+  redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[4])
+end
+if ARGV[5] ~= '0' then
+  redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[5])
+end
+return {1, handled, appended, duplicates}
