@@ -77,7 +77,10 @@ export class ArrivalScan {
     const present = contents.flatMap((content) => (content ? [content] : []));
     const claimArgs: (string | number)[] = [now, token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
     for (const content of present) claimArgs.push(workDigest(content), content.arrival_time <= now ? "1" : "0");
-    const claims = await this.deps.claimScript.run(present.map((content) => workStateKey(content.id)), claimArgs) as number[];
+    const claims = await this.deps.claimScript.run(
+      present.map((content) => workStateKey(content.id)),
+      claimArgs,
+    ) as number[];
 
     const messages: FlightWork[] = [];
     const report = { published: 0, unchanged: 0, claimedElsewhere: 0, final: 0 };

@@ -7,7 +7,9 @@ import { loadScript } from "./scripts.ts";
 import type { Closable, ServiceContext } from "./service.ts";
 
 /** Builds the scanner, scans once, and schedules the next scans. */
-export async function startArrivalScanner({ config, logger, registry, kafka, redis }: ServiceContext): Promise<Closable> {
+export async function startArrivalScanner(
+  { config, logger, registry, kafka, redis }: ServiceContext,
+): Promise<Closable> {
   await ensureTopics(kafka, config, [config.topics.work]);
   const producer = createProducer(kafka);
   await producer.connect();
@@ -27,7 +29,10 @@ export async function startArrivalScanner({ config, logger, registry, kafka, red
         const report = await scan.scan(Date.now() / 1000);
         logger.info({ ...report }, "scan finished");
       } catch (error) {
-        logger.error({ err: error instanceof Error ? error.message : String(error) }, "scan failed; the next scan retries");
+        logger.error(
+          { err: error instanceof Error ? error.message : String(error) },
+          "scan failed; the next scan retries",
+        );
       }
     })();
     return running;

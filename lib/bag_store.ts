@@ -18,6 +18,7 @@ export async function createBagStore(redis: Redis, topic: string) {
     }
     return toStoreResult(await script.run(keys, args));
   };
-  const hasState = async (partition: number) => (await redis.hexists(appliedOffsetsKey(topic), String(partition))) === 1;
+  const hasState = async (partition: number) =>
+    (await redis.hexists(appliedOffsetsKey(topic), String(partition))) === 1;
   return { store, hasState };
 }

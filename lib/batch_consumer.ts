@@ -143,7 +143,11 @@ export class BatchConsumer<T> {
   }
 
   /** Dead-letters the invalid messages and stores the valid ones; returns an offset to replay from if state was lost. */
-  private async handleChunk(partition: number, chunk: KafkaMessage[], payload: EachBatchPayload): Promise<bigint | undefined> {
+  private async handleChunk(
+    partition: number,
+    chunk: KafkaMessage[],
+    payload: EachBatchPayload,
+  ): Promise<bigint | undefined> {
     const { topic, metrics, logger } = this.options;
     const valid: Parsed<T>[] = [];
     const invalid: { message: KafkaMessage; reason: string }[] = [];
@@ -157,9 +161,17 @@ export class BatchConsumer<T> {
     }
     const keepGoing = () => this.running && payload.isRunning();
     if (invalid.length > 0) {
-      await retryUntilDone("dead-lettering", () => this.deadLetter(partition, invalid), logger, keepGoing, payload.heartbeat);
+      await retryUntilDone(
+        "dead-lettering",
+        () => this.deadLetter(partition, invalid),
+        logger,
+        keepGoing,
+        payload.heartbeat,
+      );
       metrics.invalid.inc({ topic }, invalid.length);
-      for (const { message, reason } of invalid) logger.warn({ topic, partition, offset: message.offset, reason }, "invalid message dead-lettered");
+      for (const { message, reason } of invalid) {
+        logger.warn({ topic, partition, offset: message.offset, reason }, "invalid message dead-lettered");
+      }
     }
     const firstOffset = BigInt(chunk[0]!.offset);
     const lowWatermark = await this.lowWatermark(partition);
@@ -171,7 +183,13 @@ export class BatchConsumer<T> {
       records: valid,
     };
     const stopTimer = metrics.storeSeconds.startTimer();
-    const result = await retryUntilDone("storing in Redis", () => this.options.store(request), logger, keepGoing, payload.heartbeat);
+    const result = await retryUntilDone(
+      "storing in Redis",
+      () => this.options.store(request),
+      logger,
+      keepGoing,
+      payload.heartbeat,
+    );
     if (result.status === "state-lost") return lowWatermark;
     stopTimer();
     this.partitionsApplied.add(partition);

@@ -42,7 +42,9 @@ class EnvReader {
 
   optionalString(name: string, pattern?: RegExp, expected?: string): string | undefined {
     const value = this.raw(name);
-    if (value !== undefined && pattern && !pattern.test(value)) this.fail(name, expected ?? `must match ${pattern}`, value);
+    if (value !== undefined && pattern && !pattern.test(value)) {
+      this.fail(name, expected ?? `must match ${pattern}`, value);
+    }
     return value;
   }
 
@@ -218,7 +220,12 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
     },
     tail: {
       group: r.string("TAIL_GROUP", "tail", /^[\w.:-]{1,100}$/, "must be 1-100 letters, digits, '_', '.', ':' or '-'"),
-      consumer: r.string("TAIL_CONSUMER", `tail-${crypto.randomUUID().slice(0, 8)}`, /^[\w.:-]{1,100}$/, "must be 1-100 letters, digits, '_', '.', ':' or '-'"),
+      consumer: r.string(
+        "TAIL_CONSUMER",
+        `tail-${crypto.randomUUID().slice(0, 8)}`,
+        /^[\w.:-]{1,100}$/,
+        "must be 1-100 letters, digits, '_', '.', ':' or '-'",
+      ),
       startAt: r.oneOf("TAIL_FROM", "start", ["start", "new"] as const),
       flightId: r.optionalString("TAIL_FLIGHT", ID_PATTERN, "must be a flight id"),
       bagId: r.optionalString("TAIL_BAG", ID_PATTERN, "must be a bag id"),

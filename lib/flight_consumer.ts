@@ -1,7 +1,7 @@
 /** The flight consumer: `flights` topic -> Redis flight hashes and arrival index. */
 import { Gauge } from "prom-client";
 import { BatchConsumer, deadLetterTopic } from "./batch_consumer.ts";
-import { FLIGHT_CONSUMER_METRICS, createConsumerMetrics } from "./consumer_metrics.ts";
+import { createConsumerMetrics, FLIGHT_CONSUMER_METRICS } from "./consumer_metrics.ts";
 import { type Flight, parseFlight } from "./domain/flight.ts";
 import { createFlightStore } from "./flight_store.ts";
 import { ensureTopics } from "./kafka.ts";

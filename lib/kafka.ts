@@ -1,5 +1,5 @@
 /** Kafka client factory and topic administration; the only module that knows kafkajs' setup. */
-import { Kafka, logLevel, type LogEntry, Partitioners, type Producer } from "kafkajs";
+import { Kafka, type LogEntry, logLevel, Partitioners, type Producer } from "kafkajs";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 

@@ -20,7 +20,9 @@ export function startMetricsServer(
     if (path === "/healthz") {
       const results = await runChecks(checks);
       const healthy = Object.values(results).every((result) => result === "ok");
-      return Response.json({ status: healthy ? "ok" : "unavailable", checks: results }, { status: healthy ? 200 : 503 });
+      return Response.json({ status: healthy ? "ok" : "unavailable", checks: results }, {
+        status: healthy ? 200 : 503,
+      });
     }
     return new Response("not found\n", { status: 404 });
   });

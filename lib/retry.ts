@@ -25,7 +25,10 @@ export async function retryUntilDone<T>(
     } catch (error) {
       if (!shouldContinue()) throw error;
       const wait = backoffMs(attempt);
-      logger.warn({ err: error instanceof Error ? error.message : String(error), attempt, wait_ms: wait }, `${what} failed; retrying`);
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error), attempt, wait_ms: wait },
+        `${what} failed; retrying`,
+      );
       await delay(wait);
       await onRetry().catch(() => {});
     }

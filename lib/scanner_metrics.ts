@@ -30,7 +30,8 @@ export function createScannerMetrics(registry: Registry) {
     }),
     skippedTooOld: new Counter({
       name: "flights_skipped_too_old_total",
-      help: "Flights that landed longer than SCAN_GRACE_SECONDS ago without ever being published (looking back a day at start-up)",
+      help:
+        "Flights that landed longer than SCAN_GRACE_SECONDS ago without ever being published (looking back a day at start-up)",
       registers,
     }),
     claimConflicts: new Counter({

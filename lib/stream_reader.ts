@@ -82,7 +82,16 @@ export class WorkStreamReader {
         nextClaim = Date.now() + this.options.claimIdleMs / 2;
       }
       const reply = await this.redis.xreadgroup(
-        "GROUP", group, consumer, "COUNT", count, "BLOCK", blockMs, "STREAMS", stream, ">",
+        "GROUP",
+        group,
+        consumer,
+        "COUNT",
+        count,
+        "BLOCK",
+        blockMs,
+        "STREAMS",
+        stream,
+        ">",
       ) as [string, RawEntry[]][] | null;
       for (const [, entries] of reply ?? []) await this.handleAll(entries, handle);
     }
@@ -94,7 +103,15 @@ export class WorkStreamReader {
     let cursor = "0-0";
     let claimed = 0;
     do {
-      const [next, entries] = await this.redis.xautoclaim(stream, group, consumer, claimIdleMs, cursor, "COUNT", 100) as [string, RawEntry[]];
+      const [next, entries] = await this.redis.xautoclaim(
+        stream,
+        group,
+        consumer,
+        claimIdleMs,
+        cursor,
+        "COUNT",
+        100,
+      ) as [string, RawEntry[]];
       const live = entries.filter((entry) => entry[1] !== null);
       await this.handleAll(live, handle);
       claimed += live.length;

@@ -1,6 +1,6 @@
 /** The bridge: mirrors `arriving_flight_work` into the Redis Stream WORK_STREAM, exactly once. */
 import { BatchConsumer, deadLetterTopic } from "./batch_consumer.ts";
-import { createBridgeMetrics, BRIDGE_CONSUMER_METRICS } from "./bridge_metrics.ts";
+import { BRIDGE_CONSUMER_METRICS, createBridgeMetrics } from "./bridge_metrics.ts";
 import { createConsumerMetrics } from "./consumer_metrics.ts";
 import { type FlightWork, parseFlightWork } from "./domain/work.ts";
 import { ensureTopics } from "./kafka.ts";

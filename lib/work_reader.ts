@@ -13,7 +13,11 @@ export type FlightWorkContent = WorkContent | null;
 
 /** Computes the current work of each flight in `flightIds`, in the same order. */
 export async function readFlightWork(redis: Redis, flightIds: readonly string[]): Promise<FlightWorkContent[]> {
-  const flights = await pipelined(redis, flightIds, (pipeline, id) => pipeline.hmget(flightKey(id), "arrival_time", "bags"));
+  const flights = await pipelined(
+    redis,
+    flightIds,
+    (pipeline, id) => pipeline.hmget(flightKey(id), "arrival_time", "bags"),
+  );
   const manifests = flights.map((reply) => {
     const [arrival, bags] = reply as [string | null, string | null];
     return arrival === null ? null : { arrival: Number(arrival), bags: JSON.parse(bags ?? "[]") as string[] };
@@ -37,7 +41,11 @@ export async function readFlightWork(redis: Redis, flightIds: readonly string[])
     }
   });
   const nextIds = [...nextFlightIds];
-  const departureReplies = await pipelined(redis, nextIds, (pipeline, id) => pipeline.hget(flightKey(id), "departure_time"));
+  const departureReplies = await pipelined(
+    redis,
+    nextIds,
+    (pipeline, id) => pipeline.hget(flightKey(id), "departure_time"),
+  );
   const departures = new Map<string, number>();
   nextIds.forEach((id, index) => {
     const reply = departureReplies[index] as string | null;
@@ -61,7 +69,11 @@ export async function readFlightWork(redis: Redis, flightIds: readonly string[])
 type Pipeline = ReturnType<Redis["pipeline"]>;
 
 /** Runs one command per item in pipelines of at most 5,000 commands; throws on the first error reply. */
-async function pipelined<T>(redis: Redis, items: readonly T[], add: (pipeline: Pipeline, item: T) => void): Promise<unknown[]> {
+async function pipelined<T>(
+  redis: Redis,
+  items: readonly T[],
+  add: (pipeline: Pipeline, item: T) => void,
+): Promise<unknown[]> {
   const replies: unknown[] = [];
   for (let start = 0; start < items.length; start += 5000) {
     const pipeline = redis.pipeline();

@@ -29,7 +29,11 @@ export function kafkaClasspath(settings: StackSettings): string {
     mkdirSync(settings.jarsDir, { recursive: true });
     writeFileSync(join(settings.jarsDir, "pom.xml"), kafkaPom(settings.kafkaVersion));
     runOrThrow("mvn", [
-      "-q", "-B", "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${libs}`,
+      "-q",
+      "-B",
+      "dependency:copy-dependencies",
+      "-DincludeScope=runtime",
+      `-DoutputDirectory=${libs}`,
     ], { cwd: settings.jarsDir });
     writeFileSync(join(settings.jarsDir, "log4j2.properties"), LOG4J_PROPERTIES);
     writeFileSync(complete, new Date().toISOString());
@@ -94,16 +98,42 @@ export async function startKafka(settings: StackSettings): Promise<void> {
     writeFileSync(f.properties, serverProperties(settings, f.data));
     const log4j = `-Dlog4j2.configurationFile=${join(settings.jarsDir, "log4j2.properties")}`;
     if (!existsSync(join(f.data, "meta.properties"))) {
-      runOrThrow("java", [log4j, "-cp", classpath, "kafka.tools.StorageTool", "format", "--ignore-formatted",
-        "-t", clusterId(), "-c", f.properties]);
+      runOrThrow("java", [
+        log4j,
+        "-cp",
+        classpath,
+        "kafka.tools.StorageTool",
+        "format",
+        "--ignore-formatted",
+        "-t",
+        clusterId(),
+        "-c",
+        f.properties,
+      ]);
     }
-    startDetached("java", [
-      `-Xmx${settings.kafkaHeap}`, `-Xms${settings.kafkaHeap}`, "-XX:+UseG1GC", "-Djava.awt.headless=true",
-      log4j, "-cp", classpath, "kafka.Kafka", f.properties,
-    ], f.log, f.pid);
+    startDetached(
+      "java",
+      [
+        `-Xmx${settings.kafkaHeap}`,
+        `-Xms${settings.kafkaHeap}`,
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        log4j,
+        "-cp",
+        classpath,
+        "kafka.Kafka",
+        f.properties,
+      ],
+      f.log,
+      f.pid,
+    );
   }
-  await waitFor(() => describeCluster(settings.kafkaPort), settings.startTimeoutSeconds * 1000,
-    (last) => `Kafka did not answer a metadata request on port ${settings.kafkaPort} (${last}); read ${f.log}`, 500);
+  await waitFor(
+    () => describeCluster(settings.kafkaPort),
+    settings.startTimeoutSeconds * 1000,
+    (last) => `Kafka did not answer a metadata request on port ${settings.kafkaPort} (${last}); read ${f.log}`,
+    500,
+  );
 }
 
 /** A random 22-character base64url cluster id, as `kafka-storage random-uuid` makes. */
@@ -113,7 +143,12 @@ function clusterId(): string {
 }
 
 async function describeCluster(port: number): Promise<void> {
-  const kafka = new Kafka({ clientId: "stack-probe", brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+  const kafka = new Kafka({
+    clientId: "stack-probe",
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  });
   const admin = kafka.admin();
   try {
     await admin.connect();

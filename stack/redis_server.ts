@@ -18,7 +18,9 @@ export function ensureRedisInstalled(): void {
   if (onPath("redis-server")) return;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !onPath("apt-get")) {
-    throw new Error("redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server) and retry.");
+    throw new Error(
+      "redis-server is not installed. Install it (Debian/Ubuntu: sudo apt-get install redis-server) and retry.",
+    );
   }
   console.error("stack: installing redis-server with apt-get…");
   runOrThrow("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server"]);
@@ -30,16 +32,31 @@ export async function startRedis(settings: StackSettings): Promise<void> {
   if (runningPid(f.pid) === undefined) {
     ensureRedisInstalled();
     mkdirSync(f.dataDir, { recursive: true });
-    startDetached("redis-server", [
-      "--port", String(settings.redisPort),
-      "--bind", "127.0.0.1",
-      "--dir", f.dataDir,
-      "--save", "",
-      "--appendonly", "no",
-      "--daemonize", "no",
-    ], f.log, f.pid);
+    startDetached(
+      "redis-server",
+      [
+        "--port",
+        String(settings.redisPort),
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        f.dataDir,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+      ],
+      f.log,
+      f.pid,
+    );
   }
-  await waitFor(() => pingRedisOnce(`redis://127.0.0.1:${settings.redisPort}`), settings.startTimeoutSeconds * 1000, (last) => `Redis did not answer PING on port ${settings.redisPort} (${last}); read ${f.log}`);
+  await waitFor(
+    () => pingRedisOnce(`redis://127.0.0.1:${settings.redisPort}`),
+    settings.startTimeoutSeconds * 1000,
+    (last) => `Redis did not answer PING on port ${settings.redisPort} (${last}); read ${f.log}`,
+  );
 }
 
 /** Stops the recorded Redis process. */

@@ -11,7 +11,9 @@ try {
     case "up":
       await startRedis(settings);
       await startKafka(settings);
-      console.log(`stack: up (redis 127.0.0.1:${settings.redisPort}, kafka 127.0.0.1:${settings.kafkaPort}, data ${settings.dir})`);
+      console.log(
+        `stack: up (redis 127.0.0.1:${settings.redisPort}, kafka 127.0.0.1:${settings.kafkaPort}, data ${settings.dir})`,
+      );
       break;
     case "down":
       await stopKafka(settings);

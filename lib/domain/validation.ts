@@ -28,7 +28,9 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 export function parseJsonObject(value: Uint8Array | null, limits: MessageLimits): Record<string, unknown> {
   if (value === null || value.byteLength === 0) throw new InvalidMessage("empty value");
   if (value.byteLength > limits.maxMessageBytes) {
-    throw new InvalidMessage(`message of ${value.byteLength} bytes exceeds MAX_MESSAGE_BYTES (${limits.maxMessageBytes})`);
+    throw new InvalidMessage(
+      `message of ${value.byteLength} bytes exceeds MAX_MESSAGE_BYTES (${limits.maxMessageBytes})`,
+    );
   }
   let text: string;
   try {
@@ -60,7 +62,9 @@ export function requireId(value: unknown, field: string): string {
 /** Checks a list of distinct ids of at most `max` entries. */
 export function requireIdList(value: unknown, field: string, max: number, limitName: string): string[] {
   if (!Array.isArray(value)) throw new InvalidMessage(`'${field}' must be an array of ids`);
-  if (value.length > max) throw new InvalidMessage(`'${field}' has ${value.length} entries, more than ${limitName} (${max})`);
+  if (value.length > max) {
+    throw new InvalidMessage(`'${field}' has ${value.length} entries, more than ${limitName} (${max})`);
+  }
   const seen = new Set<string>();
   for (const [index, item] of value.entries()) {
     const id = requireId(item, `${field}[${index}]`);

@@ -76,7 +76,10 @@ export async function createTopic(kafka: Kafka, topic: string, partitions = 3): 
   await admin.connect();
   try {
     if (!(await admin.listTopics()).includes(topic)) {
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      });
     }
   } finally {
     await admin.disconnect();
@@ -94,7 +97,10 @@ export async function produce(
   key?: (value: unknown) => string | null,
 ): Promise<void> {
   await createTopic(kafka, topic);
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  const producer = kafka.producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+    allowAutoTopicCreation: false,
+  });
   await producer.connect();
   try {
     for (let start = 0; start < values.length; start += 1000) {
@@ -103,7 +109,11 @@ export async function produce(
         acks: -1,
         messages: values.slice(start, start + 1000).map((value) => ({
           key: key?.(value) ?? null,
-          value: value instanceof Uint8Array ? Buffer.from(value) : typeof value === "string" ? value : JSON.stringify(value),
+          value: value instanceof Uint8Array
+            ? Buffer.from(value)
+            : typeof value === "string"
+            ? value
+            : JSON.stringify(value),
         })),
       });
     }
@@ -149,7 +159,11 @@ export async function readTopic(
         });
       },
     });
-    await waitFor(() => messages.length >= count, timeoutMs, () => `read ${messages.length} of ${count} messages from ${topic}`);
+    await waitFor(
+      () => messages.length >= count,
+      timeoutMs,
+      () => `read ${messages.length} of ${count} messages from ${topic}`,
+    );
     const seen = messages.length;
     await waitFor(() => messages.length > seen, settleMs).catch(() => {});
     return messages;
@@ -159,7 +173,11 @@ export async function readTopic(
 }
 
 /** The current value of metric `name` with exactly `labels` in `registry` (0 when never set). */
-export async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+export async function metricValue(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string> = {},
+): Promise<number> {
   const metric = registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric named ${name}`);
   const { values } = await metric.get();

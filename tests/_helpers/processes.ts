@@ -18,7 +18,9 @@ export interface WorkerProcess {
 
 /** Starts `deno run <flags> <script>` with exactly `env`; output is kept for diagnostics. */
 export function startWorker(script: string, env: Record<string, string | undefined>): WorkerProcess {
-  const definedEnv = Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  const definedEnv = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", ...WORKER_FLAGS, script],
     env: definedEnv,

@@ -8,8 +8,28 @@ const STREAM = "stream:reader-test";
 
 async function addEntries(redis: Redis, count: number) {
   for (let i = 0; i < count; i++) {
-    await redis.xadd(STREAM, "*", "flight_id", `FL_${i % 3}`, "bag_id", `BAG_${i}`, "arrival_time", "1800000000",
-      "departure_time", "0", "next_flight_id", "", "revision", "1", "scanned_at", "1799999990", "partition", "0", "offset", String(i));
+    await redis.xadd(
+      STREAM,
+      "*",
+      "flight_id",
+      `FL_${i % 3}`,
+      "bag_id",
+      `BAG_${i}`,
+      "arrival_time",
+      "1800000000",
+      "departure_time",
+      "0",
+      "next_flight_id",
+      "",
+      "revision",
+      "1",
+      "scanned_at",
+      "1799999990",
+      "partition",
+      "0",
+      "offset",
+      String(i),
+    );
   }
 }
 
@@ -37,7 +57,10 @@ Deno.test("WorkStreamReader claims and acknowledges the entries a crashed reader
     const handled: WorkEntry[] = [];
     await reader.start(async (entry) => void handled.push(entry));
     await waitFor(() => handled.length === 30, 10_000, () => `handled ${handled.length}`);
-    assert.deepEqual(handled.map((entry) => entry.bag_id).sort(), Array.from({ length: 30 }, (_, i) => `BAG_${i}`).sort());
+    assert.deepEqual(
+      handled.map((entry) => entry.bag_id).sort(),
+      Array.from({ length: 30 }, (_, i) => `BAG_${i}`).sort(),
+    );
     await waitFor(async () => (await redis.xpending(STREAM, "sorters") as [number])[0] === 0, 5_000);
   } finally {
     await reader.close();
@@ -54,7 +77,8 @@ Deno.test("WorkStreamReader following one flight hands over only that flight's e
     await reader.start(async (entry) => void handled.push(entry));
     await waitFor(async () => {
       const groups = await redis.xinfo("GROUPS", STREAM) as unknown[][];
-      return groups[0]?.[groups[0].indexOf("last-delivered-id") + 1] === (await redis.xrevrange(STREAM, "+", "-", "COUNT", 1))[0]?.[0];
+      return groups[0]?.[groups[0].indexOf("last-delivered-id") + 1] ===
+        (await redis.xrevrange(STREAM, "+", "-", "COUNT", 1))[0]?.[0];
     }, 10_000);
     await waitFor(async () => (await redis.xpending(STREAM, "sorters") as [number])[0] === 0, 5_000);
     assert.equal(handled.length, 10);

@@ -74,7 +74,14 @@ Deno.test("bridge appends a work item published twice only once, and skips a sta
     await produce(testKafka(config), config.topics.work, [rev1, rev1, rev2, rev1], byId);
     await waitFor(async () => await metricValue(bridge.registry, "bridge_work_messages_total") === 4, 20_000);
     const identities = (await streamEntries(redis, config.stream.key)).map(entryIdentity);
-    assert.deepEqual(identities, ["FL_0/BAG_0_0#1", "FL_0/BAG_0_1#1", "FL_0/BAG_0_2#1", "FL_0/BAG_0_0#2", "FL_0/BAG_0_1#2", "FL_0/BAG_0_2#2"]);
+    assert.deepEqual(identities, [
+      "FL_0/BAG_0_0#1",
+      "FL_0/BAG_0_1#1",
+      "FL_0/BAG_0_2#1",
+      "FL_0/BAG_0_0#2",
+      "FL_0/BAG_0_1#2",
+      "FL_0/BAG_0_2#2",
+    ]);
     assert.equal(await metricValue(bridge.registry, "bridge_duplicates_skipped_total"), 6);
   } finally {
     await bridge.close();

@@ -5,7 +5,12 @@ import { createScanner } from "../_helpers/pipeline.ts";
 import { seedFlights } from "../_helpers/seed_redis.ts";
 
 const T = Math.floor(Date.now() / 1000);
-const flight = (id: string, arrival: number) => ({ id, departure_time: arrival - 3600, arrival_time: arrival, bags: [] });
+const flight = (id: string, arrival: number) => ({
+  id,
+  departure_time: arrival - 3600,
+  arrival_time: arrival,
+  bags: [],
+});
 
 Deno.test("scan() leaves a flight outside the window alone and publishes it once when it enters", async () => {
   const config = testConfig("arrival-scanner", { SCAN_WINDOW_SECONDS: "600" });
@@ -18,7 +23,10 @@ Deno.test("scan() leaves a flight outside the window alone and publishes it once
     assert.equal((await scanner.scan.scan(T + 700)).published, 1);
     assert.equal((await scanner.scan.scan(T + 760)).published, 0);
     const messages = await readTopic(kafka, config.topics.work, 1);
-    assert.deepEqual(messages.map((message) => [message.key, (JSON.parse(message.value!) as FlightWork).revision]), [["FL_LATER", 1]]);
+    assert.deepEqual(messages.map((message) => [message.key, (JSON.parse(message.value!) as FlightWork).revision]), [[
+      "FL_LATER",
+      1,
+    ]]);
   } finally {
     await scanner.close();
     await redis.quit();
@@ -31,7 +39,11 @@ Deno.test("scan() publishes a flight landed within the grace period, counts olde
   const kafka = testKafka(config);
   const scanner = await createScanner(config);
   try {
-    await seedFlights(redis, [flight("FL_JUST_LANDED", T - 100), flight("FL_LONG_AGO", T - 400), flight("FL_SOON", T + 100)]);
+    await seedFlights(redis, [
+      flight("FL_JUST_LANDED", T - 100),
+      flight("FL_LONG_AGO", T - 400),
+      flight("FL_SOON", T + 100),
+    ]);
     assert.equal((await scanner.scan.scan(T)).published, 2);
     await seedFlights(redis, [{ ...flight("FL_SOON", T + 100), bags: ["BAG_NEW"] }]);
     const afterLanding = await scanner.scan.scan(T + 200);

@@ -30,12 +30,19 @@ Deno.test("consumers store flights and bags exactly, count each once through rep
       "bag:id:BAG_2": { flights: "[]" },
       "flight:arrival_times": ["FL_A", String(T + 4000), "FL_B", String(T + 9000)],
       "flight:count": "2",
-      "flight:id:FL_A": { departure_time: String(T + 100.5), arrival_time: String(T + 4000), bags: '["BAG_1","BAG_2"]' },
+      "flight:id:FL_A": {
+        departure_time: String(T + 100.5),
+        arrival_time: String(T + 4000),
+        bags: '["BAG_1","BAG_2"]',
+      },
       "flight:id:FL_B": { departure_time: String(T + 5000), arrival_time: String(T + 9000), bags: "[]" },
     });
     assert.equal(await metricValue(consumers.flightRegistry, "processed_flights_total"), 4);
     assert.equal(await metricValue(consumers.bagRegistry, "processed_bags_total"), 4);
-    assert.equal(await metricValue(consumers.flightRegistry, "latest_consumed_flight_arrival_timestamp") >= T + 4000, true);
+    assert.equal(
+      await metricValue(consumers.flightRegistry, "latest_consumed_flight_arrival_timestamp") >= T + 4000,
+      true,
+    );
   } finally {
     await consumers.close();
     await redis.quit();
@@ -47,14 +54,38 @@ const INVALID_FLIGHTS: [string, string | Uint8Array][] = [
   ["value is not a JSON object", "[1,2]"],
   ["value is not valid UTF-8", new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])],
   ["'id' must be a string id", JSON.stringify({ departure_time: T, arrival_time: T + 1, bags: [] })],
-  ["'id' must be 1-128 letters, digits, '_', '-' or '.'", JSON.stringify({ id: "FL:1", departure_time: T, arrival_time: T + 1, bags: [] })],
-  ["'id' must be 1-128 letters, digits, '_', '-' or '.'", JSON.stringify({ id: "x".repeat(129), departure_time: T, arrival_time: T + 1, bags: [] })],
-  ["'departure_time' must be a number of Unix seconds", JSON.stringify({ id: "FL_1", departure_time: "soon", arrival_time: T + 1, bags: [] })],
-  ["'departure_time' -5 is before 2001 (Unix seconds expected)", JSON.stringify({ id: "FL_1", departure_time: -5, arrival_time: T + 1, bags: [] })],
-  ["'arrival_time' must be after 'departure_time'", JSON.stringify({ id: "FL_1", departure_time: T + 10, arrival_time: T, bags: [] })],
-  ["'bags' must be an array of ids", JSON.stringify({ id: "FL_1", departure_time: T, arrival_time: T + 1, bags: "BAG_1" })],
-  ["'bags[1]' must be 1-128 letters, digits, '_', '-' or '.'", JSON.stringify({ id: "FL_1", departure_time: T, arrival_time: T + 1, bags: ["BAG_1", "BAG {2}"] })],
-  ["'bags' lists BAG_1 twice", JSON.stringify({ id: "FL_1", departure_time: T, arrival_time: T + 1, bags: ["BAG_1", "BAG_1"] })],
+  [
+    "'id' must be 1-128 letters, digits, '_', '-' or '.'",
+    JSON.stringify({ id: "FL:1", departure_time: T, arrival_time: T + 1, bags: [] }),
+  ],
+  [
+    "'id' must be 1-128 letters, digits, '_', '-' or '.'",
+    JSON.stringify({ id: "x".repeat(129), departure_time: T, arrival_time: T + 1, bags: [] }),
+  ],
+  [
+    "'departure_time' must be a number of Unix seconds",
+    JSON.stringify({ id: "FL_1", departure_time: "soon", arrival_time: T + 1, bags: [] }),
+  ],
+  [
+    "'departure_time' -5 is before 2001 (Unix seconds expected)",
+    JSON.stringify({ id: "FL_1", departure_time: -5, arrival_time: T + 1, bags: [] }),
+  ],
+  [
+    "'arrival_time' must be after 'departure_time'",
+    JSON.stringify({ id: "FL_1", departure_time: T + 10, arrival_time: T, bags: [] }),
+  ],
+  [
+    "'bags' must be an array of ids",
+    JSON.stringify({ id: "FL_1", departure_time: T, arrival_time: T + 1, bags: "BAG_1" }),
+  ],
+  [
+    "'bags[1]' must be 1-128 letters, digits, '_', '-' or '.'",
+    JSON.stringify({ id: "FL_1", departure_time: T, arrival_time: T + 1, bags: ["BAG_1", "BAG {2}"] }),
+  ],
+  [
+    "'bags' lists BAG_1 twice",
+    JSON.stringify({ id: "FL_1", departure_time: T, arrival_time: T + 1, bags: ["BAG_1", "BAG_1"] }),
+  ],
 ];
 
 Deno.test("flight consumer dead-letters every kind of invalid message with its reason and goes on", async () => {
@@ -77,7 +108,10 @@ Deno.test("flight consumer dead-letters every kind of invalid message with its r
     assert.equal(utf8.value, new TextDecoder().decode(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])));
     await waitFor(async () => await redis.exists("flight:id:FL_OK") === 1, 20_000);
     assert.equal(await redis.get("flight:count"), "1");
-    assert.equal(await metricValue(consumers.flightRegistry, "invalid_messages_total", { topic: config.topics.flights }), 13);
+    assert.equal(
+      await metricValue(consumers.flightRegistry, "invalid_messages_total", { topic: config.topics.flights }),
+      13,
+    );
   } finally {
     await consumers.close();
     await redis.quit();
@@ -92,11 +126,17 @@ Deno.test("bag consumer dead-letters invalid itineraries with their reason", asy
   try {
     const invalid: [string, string][] = [
       ["'flights' must be an array of ids", JSON.stringify({ id: "BAG_1" })],
-      ["'flights' has 4 entries, more than MAX_ITINERARY_FLIGHTS (3)", JSON.stringify({ id: "BAG_1", flights: ["A", "B", "C", "D"] })],
+      [
+        "'flights' has 4 entries, more than MAX_ITINERARY_FLIGHTS (3)",
+        JSON.stringify({ id: "BAG_1", flights: ["A", "B", "C", "D"] }),
+      ],
       ["'flights' lists A twice", JSON.stringify({ id: "BAG_1", flights: ["A", "A"] })],
       ["'id' must be 1-128 letters, digits, '_', '-' or '.'", JSON.stringify({ id: "BAG\n1", flights: [] })],
     ];
-    await produce(kafka, config.topics.bags, [...invalid.map(([, value]) => value), JSON.stringify({ id: "BAG_OK", flights: ["A"] })]);
+    await produce(kafka, config.topics.bags, [
+      ...invalid.map(([, value]) => value),
+      JSON.stringify({ id: "BAG_OK", flights: ["A"] }),
+    ]);
     const dead = await readTopic(kafka, `${config.topics.bags}.dlq`, invalid.length);
     assert.deepEqual(dead.map((message) => message.headers.error).sort(), invalid.map(([reason]) => reason).sort());
     await waitFor(async () => await redis.hget("bag:id:BAG_OK", "flights") === '["A"]', 20_000);

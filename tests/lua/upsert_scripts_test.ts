@@ -3,16 +3,28 @@ import { loadScript } from "../../lib/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
 import { snapshot } from "../_helpers/redis_state.ts";
 
-const flightKeys = (...ids: string[]) => ["flight:arrival_times", "flight:count", "offsets:flights", ...ids.map((id) => `flight:id:${id}`)];
+const flightKeys = (
+  ...ids: string[]
+) => ["flight:arrival_times", "flight:count", "offsets:flights", ...ids.map((id) => `flight:id:${id}`)];
 
 Deno.test("upsert_flights.lua stores new flights, counts them once and records the last offset", async () => {
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
     const reply = await script.run(flightKeys("FL_1", "FL_2"), [
-      0, "0", 5,
-      3, "FL_1", 1_800_000_000, 1_800_003_600, '["BAG_1"]',
-      4, "FL_2", 1_800_000_000.5, 1_800_007_200.25, "[]",
+      0,
+      "0",
+      5,
+      3,
+      "FL_1",
+      1_800_000_000,
+      1_800_003_600,
+      '["BAG_1"]',
+      4,
+      "FL_2",
+      1_800_000_000.5,
+      1_800_007_200.25,
+      "[]",
     ]);
     assert.deepEqual(reply, [1, 2, 2]);
     assert.deepEqual(await snapshot(redis), {
@@ -32,9 +44,27 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
   try {
     const script = await loadScript(redis, "upsert_flights");
     await script.run(flightKeys("FL_1"), [0, "0", 3, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]);
-    const redelivered = await script.run(flightKeys("FL_1"), [0, "1", 3, 3, "FL_1", 1_800_000_000, 1_900_000_000, "[]"]);
+    const redelivered = await script.run(flightKeys("FL_1"), [
+      0,
+      "1",
+      3,
+      3,
+      "FL_1",
+      1_800_000_000,
+      1_900_000_000,
+      "[]",
+    ]);
     assert.deepEqual(redelivered, [1, 0, 0]);
-    const update = await script.run(flightKeys("FL_1"), [0, "1", 4, 4, "FL_1", 1_800_000_000, 1_800_004_000, '["BAG_2"]']);
+    const update = await script.run(flightKeys("FL_1"), [
+      0,
+      "1",
+      4,
+      4,
+      "FL_1",
+      1_800_000_000,
+      1_800_004_000,
+      '["BAG_2"]',
+    ]);
     assert.deepEqual(update, [1, 1, 0]);
     assert.equal(await redis.get("flight:count"), "1");
     assert.equal(await redis.zscore("flight:arrival_times", "FL_1"), "1800004000");
@@ -47,7 +77,11 @@ Deno.test("upsert_flights.lua answers -20 and writes nothing when the partition'
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    assert.deepEqual(await script.run(flightKeys("FL_1"), [2, "1", 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]), [-20, 0, 0]);
+    assert.deepEqual(await script.run(flightKeys("FL_1"), [2, "1", 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]), [
+      -20,
+      0,
+      0,
+    ]);
     assert.deepEqual(await redis.keys("*"), []);
   } finally {
     await redis.quit();

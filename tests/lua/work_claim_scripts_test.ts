@@ -40,7 +40,11 @@ Deno.test("claim_flight_work.lua answers -1 while another scan's claim is alive,
     assert.equal(await confirmOne("scan-a", 1), 0, "the dead scan can no longer confirm");
     assert.equal(await confirmOne("scan-b", 1), 1);
     assert.deepEqual(await claimOne("scan-c", NOW + 62, "d2"), [2]);
-    assert.deepEqual(await claimOne("scan-d", NOW + 200, "d3"), [3], "a dead claim with other content gets a new revision");
+    assert.deepEqual(
+      await claimOne("scan-d", NOW + 200, "d3"),
+      [3],
+      "a dead claim with other content gets a new revision",
+    );
   } finally {
     await redis.quit();
   }

@@ -36,11 +36,19 @@ Deno.test({
       for (let kill = 1; kill <= 2; kill++) {
         const worker = startWorker("workers/bag_consumer.ts", env);
         const target = kill * 10_000;
-        await waitFor(async () => await appliedMessages(redis, config.topics.bags) >= target, 60_000, () => worker.output());
+        await waitFor(
+          async () => await appliedMessages(redis, config.topics.bags) >= target,
+          60_000,
+          () => worker.output(),
+        );
         assert.equal(await worker.kill("SIGKILL"), null);
       }
       const worker = startWorker("workers/bag_consumer.ts", env);
-      await waitFor(async () => await appliedMessages(redis, config.topics.bags) === messages.length, 60_000, () => worker.output());
+      await waitFor(
+        async () => await appliedMessages(redis, config.topics.bags) === messages.length,
+        60_000,
+        () => worker.output(),
+      );
       assert.equal(await worker.kill("SIGTERM"), 0, "SIGTERM is a graceful stop with exit code 0");
       assert.deepEqual(await snapshot(redis, "bag:*"), expectedBagState(messages));
     } finally {
@@ -55,15 +63,28 @@ Deno.test("consumers notice a Redis that lost its data (FLUSHDB) and rebuild it 
   const redis = await freshRedis(config);
   const consumers = await startConsumers(config);
   try {
-    const flights = Array.from({ length: 40 }, (_, i) => ({ id: `FL_${i}`, departure_time: T + i, arrival_time: T + 3600 + i, bags: [`BAG_${i}`] }));
+    const flights = Array.from(
+      { length: 40 },
+      (_, i) => ({ id: `FL_${i}`, departure_time: T + i, arrival_time: T + 3600 + i, bags: [`BAG_${i}`] }),
+    );
     const bags = flights.map((flight, i) => ({ id: `BAG_${i}`, flights: [flight.id] }));
     await produce(testKafka(config), config.topics.flights, flights, byId);
     await produce(testKafka(config), config.topics.bags, bags, byId);
-    await waitFor(async () => await appliedMessages(redis, config.topics.flights) === 40 && await appliedMessages(redis, config.topics.bags) === 40, 20_000);
+    await waitFor(
+      async () =>
+        await appliedMessages(redis, config.topics.flights) === 40 &&
+        await appliedMessages(redis, config.topics.bags) === 40,
+      20_000,
+    );
     const before = await snapshot(redis, "[fb]*");
 
     await redis.flushdb();
-    await waitFor(async () => await appliedMessages(redis, config.topics.flights) === 40 && await appliedMessages(redis, config.topics.bags) === 40, 30_000);
+    await waitFor(
+      async () =>
+        await appliedMessages(redis, config.topics.flights) === 40 &&
+        await appliedMessages(redis, config.topics.bags) === 40,
+      30_000,
+    );
     assert.deepEqual(await snapshot(redis, "[fb]*"), before);
   } finally {
     await consumers.close();

@@ -4,11 +4,17 @@ import { BagCode, bagOutcome, nextDeparture, workDigest } from "../../../lib/dom
 const departures = new Map([["FL_B", 1_800_000_600]]);
 
 Deno.test("nextDeparture() gives the next flight's departure time when the bag connects", () => {
-  assert.deepEqual(nextDeparture("FL_A", { itinerary: ["FL_A", "FL_B"], departures }), { value: 1_800_000_600, nextFlight: "FL_B" });
+  assert.deepEqual(nextDeparture("FL_A", { itinerary: ["FL_A", "FL_B"], departures }), {
+    value: 1_800_000_600,
+    nextFlight: "FL_B",
+  });
 });
 
 Deno.test("nextDeparture() gives 0 when the flight is the bag's last", () => {
-  assert.deepEqual(nextDeparture("FL_B", { itinerary: ["FL_A", "FL_B"], departures }), { value: BagCode.FinalDestination, nextFlight: null });
+  assert.deepEqual(nextDeparture("FL_B", { itinerary: ["FL_A", "FL_B"], departures }), {
+    value: BagCode.FinalDestination,
+    nextFlight: null,
+  });
 });
 
 Deno.test("nextDeparture() gives -1 when the bag's itinerary is unknown", () => {
@@ -20,11 +26,17 @@ Deno.test("nextDeparture() gives -2 when the itinerary has no flights", () => {
 });
 
 Deno.test("nextDeparture() gives -3 and names the next flight when it is not in Redis", () => {
-  assert.deepEqual(nextDeparture("FL_A", { itinerary: ["FL_A", "FL_X"], departures }), { value: -3, nextFlight: "FL_X" });
+  assert.deepEqual(nextDeparture("FL_A", { itinerary: ["FL_A", "FL_X"], departures }), {
+    value: -3,
+    nextFlight: "FL_X",
+  });
 });
 
 Deno.test("nextDeparture() gives -10 when the itinerary does not contain the flight", () => {
-  assert.deepEqual(nextDeparture("FL_Z", { itinerary: ["FL_A", "FL_B"], departures }), { value: -10, nextFlight: null });
+  assert.deepEqual(nextDeparture("FL_Z", { itinerary: ["FL_A", "FL_B"], departures }), {
+    value: -10,
+    nextFlight: null,
+  });
 });
 
 Deno.test("bagOutcome() labels departures and every code", () => {
@@ -39,7 +51,12 @@ Deno.test("bagOutcome() labels departures and every code", () => {
 });
 
 Deno.test("workDigest() ignores bag order and changes with any value or the arrival time", () => {
-  const work = { id: "FL_A", arrival_time: 1_800_000_000, bags: { B1: 0, B2: -1 }, next_flights: { B1: null, B2: null } };
+  const work = {
+    id: "FL_A",
+    arrival_time: 1_800_000_000,
+    bags: { B1: 0, B2: -1 },
+    next_flights: { B1: null, B2: null },
+  };
   const reordered = { ...work, bags: { B2: -1, B1: 0 } };
   assert.equal(workDigest(work), workDigest(reordered));
   assert.notEqual(workDigest(work), workDigest({ ...work, arrival_time: 1_800_000_060 }));
