@@ -22,6 +22,9 @@ export function createKafka(config: Config, logger: Logger): Kafka {
     retry: { initialRetryTime: 300, retries: 10 },
     logCreator: () => (entry: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry.log;
+      // Our senders retry a bounded number of times on purpose (a send that gives up leaves its work claimed
+      // for a later retry), so kafkajs' start-up warning about idempotent producers with bounded retries is noise.
+      if (message.startsWith("Limiting retries for the idempotent producer")) return;
       logger[LEVEL_NAMES[entry.level] ?? "info"]({ kafka: entry.namespace, ...fields }, message);
     },
   });
