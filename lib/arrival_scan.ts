@@ -14,6 +14,7 @@ import { BAG_COUNT, FLIGHT_ARRIVALS, FLIGHT_COUNT, FLIGHTS_ARRIVED, workStateKey
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import type { LuaScript } from "./scripts.ts";
 import { readFlightWork } from "./work_reader.ts";
+import { expireOldFlights } from "./expiry.ts";
 
 /** What one scan did. */
 export interface ScanReport {
@@ -29,6 +30,7 @@ export interface ArrivalScanDeps {
   readonly producer: Producer;
   readonly claimScript: LuaScript;
   readonly confirmScript: LuaScript;
+  readonly expireScript: LuaScript;
   readonly metrics: ScannerMetrics;
   readonly config: Config;
 }
@@ -64,6 +66,9 @@ export class ArrivalScan {
       totals.final += report.final;
     }
     metrics.flightsScanned.inc(flightIds.length);
+    const expired = await expireOldFlights(redis, this.deps.expireScript, nowSeconds, config.scan.dataRetentionSeconds);
+    metrics.expiredFlights.inc(expired.flights);
+    metrics.expiredBags.inc(expired.bags);
     const [flights, bags] = await redis.mget(FLIGHT_COUNT, BAG_COUNT);
     metrics.storedFlights.set(Number(flights ?? 0));
     metrics.storedBags.set(Number(bags ?? 0));

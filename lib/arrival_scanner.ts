@@ -18,6 +18,7 @@ export async function startArrivalScanner(
     producer,
     claimScript: await loadScript(redis, "claim_flight_work"),
     confirmScript: await loadScript(redis, "confirm_flight_work"),
+    expireScript: await loadScript(redis, "expire_flights"),
     metrics: createScannerMetrics(registry),
     config,
   });

@@ -39,6 +39,16 @@ export function createScannerMetrics(registry: Registry) {
       help: "Flights skipped because another scanner replica was publishing them",
       registers,
     }),
+    expiredFlights: new Counter({
+      name: "redis_expired_flights_total",
+      help: "Flights deleted from Redis after DATA_RETENTION_SECONDS",
+      registers,
+    }),
+    expiredBags: new Counter({
+      name: "redis_expired_bags_total",
+      help: "Bags deleted from Redis with the last flight of their itinerary",
+      registers,
+    }),
     scanSeconds: new Histogram({
       name: "arriving_flight_work_processing_seconds",
       help: "Duration of one whole arrival scan",

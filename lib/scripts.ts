@@ -8,7 +8,8 @@ export type ScriptName =
   | "upsert_bags"
   | "claim_flight_work"
   | "confirm_flight_work"
-  | "append_work_entries";
+  | "append_work_entries"
+  | "expire_flights";
 
 /** A Lua script bound to a Redis connection. */
 export class LuaScript {

@@ -39,6 +39,7 @@ export async function createScanner(config: Config) {
     producer,
     claimScript: await loadScript(context.redis, "claim_flight_work"),
     confirmScript: await loadScript(context.redis, "confirm_flight_work"),
+    expireScript: await loadScript(context.redis, "expire_flights"),
     metrics: createScannerMetrics(context.registry),
     config,
   });
