@@ -7,6 +7,7 @@
  * When Redis reports that its record is gone (it lost its data), the partition is replayed from the start.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { deadLetterTopic, sendToDeadLetters } from "./dead_letters.ts";
 import { createProducer } from "./kafka.ts";
 import type { Logger } from "./log.ts";
 import { InvalidMessage } from "./domain/validation.ts";
@@ -51,8 +52,7 @@ export interface BatchConsumerOptions<T> {
 /** How often partitions that have state are checked for a Redis that lost its data while idle. */
 const STATE_CHECK_MS = 5_000;
 
-/** The dead-letter topic of `topic`. */
-export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
+export { deadLetterTopic };
 
 export class BatchConsumer<T> {
   private readonly consumer: Consumer;
@@ -163,7 +163,7 @@ export class BatchConsumer<T> {
     if (invalid.length > 0) {
       await retryUntilDone(
         "dead-lettering",
-        () => this.deadLetter(partition, invalid),
+        () => sendToDeadLetters(this.producer, topic, partition, invalid),
         logger,
         keepGoing,
         payload.heartbeat,
@@ -197,24 +197,6 @@ export class BatchConsumer<T> {
     metrics.processed.inc(result.applied);
     this.options.onStored?.(valid);
     return undefined;
-  }
-
-  private async deadLetter(partition: number, invalid: { message: KafkaMessage; reason: string }[]): Promise<void> {
-    await this.producer.send({
-      topic: deadLetterTopic(this.options.topic),
-      acks: -1,
-      messages: invalid.map(({ message, reason }) => ({
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          error: reason,
-          source_topic: this.options.topic,
-          source_partition: String(partition),
-          source_offset: message.offset,
-        },
-      })),
-    });
   }
 
   private async lowWatermark(partition: number): Promise<bigint> {

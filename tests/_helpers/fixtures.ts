@@ -94,7 +94,7 @@ export async function produce(
   kafka: Kafka,
   topic: string,
   values: readonly unknown[],
-  key?: (value: unknown) => string | null,
+  key?: (value: unknown, index: number) => string | null,
 ): Promise<void> {
   await createTopic(kafka, topic);
   const producer = kafka.producer({
@@ -103,20 +103,26 @@ export async function produce(
   });
   await producer.connect();
   try {
-    for (let start = 0; start < values.length; start += 1000) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: values.slice(start, start + 1000).map((value) => ({
-          key: key?.(value) ?? null,
-          value: value instanceof Uint8Array
-            ? Buffer.from(value)
-            : typeof value === "string"
-            ? value
-            : JSON.stringify(value),
-        })),
-      });
+    // A send's messages to one partition form one record batch, which the broker caps (message.max.bytes, ~1 MB):
+    // send at most 1,000 messages or about 800 KB at a time.
+    let batch: { key: string | null; value: string | Buffer }[] = [];
+    let bytes = 0;
+    const flush = async () => {
+      if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
+      batch = [];
+      bytes = 0;
+    };
+    for (const [index, value] of values.entries()) {
+      const encoded = value instanceof Uint8Array
+        ? Buffer.from(value)
+        : typeof value === "string"
+        ? value
+        : JSON.stringify(value);
+      if (batch.length === 1000 || bytes + encoded.length > 800_000) await flush();
+      batch.push({ key: key?.(value, index) ?? null, value: encoded });
+      bytes += encoded.length;
     }
+    await flush();
   } finally {
     await producer.disconnect();
   }

@@ -13,6 +13,7 @@ export interface WorkerProcess {
   /** Exit code, or null when a signal ended the process. */
   readonly exited: Promise<number | null>;
   readonly output: () => string;
+  isRunning(): boolean;
   kill(signal: "SIGKILL" | "SIGTERM"): Promise<number | null>;
 }
 
@@ -44,6 +45,7 @@ export function startWorker(script: string, env: Record<string, string | undefin
     pid: child.pid,
     exited,
     output: () => output,
+    isRunning: () => !done,
     kill: async (signal) => {
       if (!done) child.kill(signal);
       return await exited;
