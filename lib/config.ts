@@ -160,6 +160,28 @@ function parseRedisUrl(reader: EnvReader): string {
   return value;
 }
 
+export const SASL_MECHANISMS = ["none", "plain", "scram-sha-256", "scram-sha-512"] as const;
+
+/** Kafka authentication (SASL) and encryption (TLS); secrets stay in this object and are never logged. */
+function parseKafkaSecurity(r: EnvReader) {
+  const mechanism = r.oneOf("KAFKA_SASL_MECHANISM", "none", SASL_MECHANISMS);
+  const username = r.optionalString("KAFKA_SASL_USERNAME");
+  const password = r.optionalString("KAFKA_SASL_PASSWORD");
+  if (mechanism !== "none" && (username === undefined || password === undefined)) {
+    r.fail("KAFKA_SASL_MECHANISM", "needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD", mechanism);
+  }
+  const ca = r.optionalString("KAFKA_SSL_CA_PEM");
+  if (ca !== undefined && !ca.includes("-----BEGIN CERTIFICATE-----")) {
+    r.fail("KAFKA_SSL_CA_PEM", "must hold PEM certificates", `${ca.slice(0, 20)}…`);
+  }
+  return {
+    sasl: mechanism === "none" ? undefined : { mechanism, username: username ?? "", password: password ?? "" },
+    ssl: r.boolean("KAFKA_SSL", false),
+    sslCa: ca,
+    sslRejectUnauthorized: r.boolean("KAFKA_SSL_REJECT_UNAUTHORIZED", true),
+  };
+}
+
 /** Reads and validates the whole configuration for `service`. */
 export function loadConfig(service: ServiceName, env: Env = environment()) {
   const r = new EnvReader(env);
@@ -182,6 +204,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       partitions: r.integer("KAFKA_PARTITIONS", 6, 1, 1000),
       replicationFactor: r.integer("KAFKA_REPLICATION_FACTOR", 1, 1, 10),
       sessionTimeoutMs: r.integer("KAFKA_SESSION_TIMEOUT_MS", 30_000, 6_000, 300_000),
+      security: parseKafkaSecurity(r),
     },
     topics: {
       flights: r.string("FLIGHTS_TOPIC", "flights", TOPIC_NAME, "must be a Kafka topic name"),

@@ -1,5 +1,5 @@
 /** Kafka client factory and topic administration; the only module that knows kafkajs' setup. */
-import { Kafka, type LogEntry, logLevel, Partitioners, type Producer } from "kafkajs";
+import { Kafka, type KafkaConfig, logLevel, type LogEntry, Partitioners, type Producer, type SASLOptions } from "kafkajs";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 
@@ -18,6 +18,7 @@ export function createKafka(config: Config, logger: Logger): Kafka {
   return new Kafka({
     clientId: config.kafka.clientId,
     brokers: [...config.kafka.brokers],
+    ...securityOptions(config),
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 300, retries: 10 },
     logCreator: () => (entry: LogEntry) => {
@@ -28,6 +29,15 @@ export function createKafka(config: Config, logger: Logger): Kafka {
       logger[LEVEL_NAMES[entry.level] ?? "info"]({ kafka: entry.namespace, ...fields }, message);
     },
   });
+}
+
+/** kafkajs' SASL and TLS options from the configuration. */
+function securityOptions(config: Config): Partial<Pick<KafkaConfig, "sasl" | "ssl">> {
+  const { sasl, ssl, sslCa, sslRejectUnauthorized } = config.kafka.security;
+  return {
+    ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions } : {}),
+    ...(ssl ? { ssl: { rejectUnauthorized: sslRejectUnauthorized, ...(sslCa ? { ca: [sslCa] } : {}) } } : {}),
+  };
 }
 
 /**

@@ -1,15 +1,28 @@
-/** Loads the Lua scripts in lua/ once and calls them by SHA, reloading once on NOSCRIPT. */
+/**
+ * The Lua scripts of lua/, called by SHA and reloaded once on NOSCRIPT.
+ * The sources are imported as text, so Deno and Bun read them from lua/ when running from source and
+ * `bun build --compile` / `deno compile` embed them: a binary needs no files next to it.
+ */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { readTextFile } from "./runtime.ts";
+import appendWorkEntries from "../lua/append_work_entries.lua" with { type: "text" };
+import claimFlightWork from "../lua/claim_flight_work.lua" with { type: "text" };
+import confirmFlightWork from "../lua/confirm_flight_work.lua" with { type: "text" };
+import expireFlights from "../lua/expire_flights.lua" with { type: "text" };
+import upsertBags from "../lua/upsert_bags.lua" with { type: "text" };
+import upsertFlights from "../lua/upsert_flights.lua" with { type: "text" };
 
-export type ScriptName =
-  | "upsert_flights"
-  | "upsert_bags"
-  | "claim_flight_work"
-  | "confirm_flight_work"
-  | "append_work_entries"
-  | "expire_flights";
+/** The text of each lua/<name>.lua. */
+const SOURCES = {
+  upsert_flights: upsertFlights,
+  upsert_bags: upsertBags,
+  claim_flight_work: claimFlightWork,
+  confirm_flight_work: confirmFlightWork,
+  append_work_entries: appendWorkEntries,
+  expire_flights: expireFlights,
+} as const satisfies Record<string, string>;
+
+export type ScriptName = keyof typeof SOURCES;
 
 /** A Lua script bound to a Redis connection. */
 export class LuaScript {
@@ -31,16 +44,9 @@ export class LuaScript {
   }
 }
 
-const sources = new Map<ScriptName, string>();
-
-/** The text of lua/<name>.lua, read once per process. */
+/** The text of lua/<name>.lua. */
 export function scriptSource(name: ScriptName): string {
-  let source = sources.get(name);
-  if (source === undefined) {
-    source = readTextFile(new URL(`../lua/${name}.lua`, import.meta.url));
-    sources.set(name, source);
-  }
-  return source;
+  return SOURCES[name];
 }
 
 /** Loads `name` into Redis and returns it bound to `redis`. */

@@ -4,8 +4,8 @@
  * that handled SIGTERM and exited 0 as killed by the signal (checked against Node, which reports 0).
  */
 
-/** Permission flags of the worker tasks in deno.json. */
-const WORKER_FLAGS = ["--allow-net", "--allow-env", "--allow-sys", "--allow-read=./lua,/proc/self"];
+import { loadConfig, type ServiceName } from "../../lib/config.ts";
+import { denoPermissionFlags, ENTRYPOINTS } from "../../launcher/permissions.ts";
 
 /** A running worker process. */
 export interface WorkerProcess {
@@ -17,13 +17,19 @@ export interface WorkerProcess {
   kill(signal: "SIGKILL" | "SIGTERM"): Promise<number | null>;
 }
 
-/** Starts `deno run <flags> <script>` with exactly `env`; output is kept for diagnostics. */
+/**
+ * Starts `deno run <flags> <script>` with exactly `env` and the same narrow permissions as
+ * `deno task <process>` gives it (launcher/permissions.ts); output is kept for diagnostics.
+ */
 export function startWorker(script: string, env: Record<string, string | undefined>): WorkerProcess {
+  const service = (Object.keys(ENTRYPOINTS) as ServiceName[]).find((name) => ENTRYPOINTS[name] === script);
+  if (!service) throw new Error(`${script} is not a process entrypoint`);
+  const flags = denoPermissionFlags(loadConfig(service, env));
   const definedEnv = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...WORKER_FLAGS, script],
+    args: ["run", ...flags, script],
     env: definedEnv,
     clearEnv: true,
     stdin: "null",
