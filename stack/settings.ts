@@ -1,7 +1,7 @@
 /** Where and how the local stack runs; every value can be overridden by an environment variable. */
 import { join, resolve } from "node:path";
 import { homedir } from "node:os";
-import { EnvReader } from "../lib/config.ts";
+import { ConfigError, EnvReader } from "../lib/config.ts";
 import { environment } from "../lib/runtime.ts";
 
 /** Reads the stack settings (STACK_* and KAFKA_VERSION) with their defaults. */
@@ -9,7 +9,10 @@ export function loadStackSettings(env = environment()) {
   const r = new EnvReader(env);
   const dir = resolve(r.string("STACK_DIR", ".stack/dev"));
   const kafkaVersion = r.string("KAFKA_VERSION", "4.1.1", /^4\.\d+\.\d+$/, "must be a 4.x.y Kafka version");
-  const cacheRoot = r.string("STACK_CACHE_DIR", join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "baggage-router"));
+  const cacheRoot = r.string(
+    "STACK_CACHE_DIR",
+    join(r.raw("XDG_CACHE_HOME") ?? join(homedir(), ".cache"), "baggage-router"),
+  );
   const settings = {
     dir,
     redisPort: r.integer("STACK_REDIS_PORT", 6379, 1, 65535),
@@ -20,10 +23,12 @@ export function loadStackSettings(env = environment()) {
     jarsDir: join(resolve(cacheRoot), `kafka-${kafkaVersion}`),
     startTimeoutSeconds: r.integer("STACK_START_TIMEOUT_SECONDS", 90, 5, 3600),
   };
-  if (settings.kafkaPort === settings.kafkaControllerPort || settings.kafkaPort === settings.redisPort) {
-    r.fail("STACK_KAFKA_PORT", "must differ from the controller and Redis ports", String(settings.kafkaPort));
+  const ports = ["STACK_REDIS_PORT", "STACK_KAFKA_PORT", "STACK_KAFKA_CONTROLLER_PORT"];
+  const { redisPort, kafkaPort, kafkaControllerPort } = settings;
+  if (r.valid(...ports) && new Set([redisPort, kafkaPort, kafkaControllerPort]).size < ports.length) {
+    r.fail(ports.join(", "), "must be three different ports", `${redisPort}, ${kafkaPort}, ${kafkaControllerPort}`);
   }
-  if (r.errors.length > 0) throw new Error(`Cannot start the stack: ${r.errors.join("; ")}`);
+  if (r.errors.length > 0) throw new ConfigError(`Cannot start the stack: ${r.errors.join("; ")}`);
   return Object.freeze(settings);
 }
 
