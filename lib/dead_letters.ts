@@ -3,6 +3,7 @@
  * the `error` header and where they came from in `source_topic`, `source_partition`, `source_offset`.
  */
 import type { KafkaMessage, Message, Producer } from "kafkajs";
+import { sendGroups } from "./kafka.ts";
 
 /** The dead-letter topic of `topic`. */
 export const deadLetterTopic = (topic: string) => `${topic}.dlq`;
@@ -13,10 +14,6 @@ export interface Rejected {
   readonly reason: string;
 }
 
-/** Sends below this many bytes, well under the broker's default record-batch limit (message.max.bytes, ~1 MB). */
-const MAX_SEND_BYTES = 800_000;
-const MAX_SEND_MESSAGES = 500;
-
 /** Sends `rejected` (all from one partition of `topic`) to the dead-letter topic and waits for the acks. */
 export async function sendToDeadLetters(
   producer: Producer,
@@ -24,19 +21,9 @@ export async function sendToDeadLetters(
   partition: number,
   rejected: readonly Rejected[],
 ) {
-  let group: Rejected[] = [];
-  let bytes = 0;
-  for (const entry of rejected) {
-    const size = entry.message.value?.byteLength ?? 0;
-    if (group.length > 0 && (bytes + size > MAX_SEND_BYTES || group.length === MAX_SEND_MESSAGES)) {
-      await sendGroup(producer, topic, partition, group);
-      group = [];
-      bytes = 0;
-    }
-    group.push(entry);
-    bytes += size;
+  for (const group of sendGroups(rejected.map((entry) => ({ entry, value: entry.message.value })))) {
+    await sendGroup(producer, topic, partition, group.map(({ entry }) => entry));
   }
-  if (group.length > 0) await sendGroup(producer, topic, partition, group);
 }
 
 async function sendGroup(producer: Producer, topic: string, partition: number, group: readonly Rejected[]) {

@@ -1,5 +1,13 @@
 /** Kafka client factory and topic administration; the only module that knows kafkajs' setup. */
-import { Kafka, type KafkaConfig, logLevel, type LogEntry, Partitioners, type Producer, type SASLOptions } from "kafkajs";
+import {
+  Kafka,
+  type KafkaConfig,
+  type LogEntry,
+  logLevel,
+  Partitioners,
+  type Producer,
+  type SASLOptions,
+} from "kafkajs";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 
@@ -35,7 +43,9 @@ export function createKafka(config: Config, logger: Logger): Kafka {
 function securityOptions(config: Config): Partial<Pick<KafkaConfig, "sasl" | "ssl">> {
   const { sasl, ssl, sslCa, sslRejectUnauthorized } = config.kafka.security;
   return {
-    ...(sasl ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions } : {}),
+    ...(sasl
+      ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions }
+      : {}),
     ...(ssl ? { ssl: { rejectUnauthorized: sslRejectUnauthorized, ...(sslCa ? { ca: [sslCa] } : {}) } } : {}),
   };
 }
@@ -50,6 +60,33 @@ export function createProducer(kafka: Kafka): Producer {
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
   });
+}
+
+/** Below the broker's default record-batch limit (message.max.bytes, about 1 MB) with room for headers. */
+export const MAX_SEND_BYTES = 800_000;
+/** kafkajs groups a send's messages per partition in quadratic time: keep sends to this many. */
+export const MAX_SEND_MESSAGES = 1000;
+
+/**
+ * Splits `messages` into consecutive groups of at most MAX_SEND_MESSAGES and about MAX_SEND_BYTES of
+ * values: a send's messages to one partition form one record batch, which the broker rejects when too large.
+ */
+export function sendGroups<M extends { value: string | Uint8Array | null }>(messages: readonly M[]): M[][] {
+  const groups: M[][] = [];
+  let group: M[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = typeof message.value === "string" ? message.value.length : message.value?.byteLength ?? 0;
+    if (group.length > 0 && (group.length === MAX_SEND_MESSAGES || bytes + size > MAX_SEND_BYTES)) {
+      groups.push(group);
+      group = [];
+      bytes = 0;
+    }
+    group.push(message);
+    bytes += size;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }
 
 /** Creates each topic that does not exist yet with the configured partition count. */

@@ -1,5 +1,5 @@
 /** Sends the scheduled messages to Kafka: waits for each send's due time (realistic pace), retries failed sends. */
-import type { Producer } from "../kafka.ts";
+import { type Producer, sendGroups } from "../kafka.ts";
 import type { Logger } from "../log.ts";
 import { backoffMs } from "../retry.ts";
 import type { Pace } from "./config.ts";
@@ -78,10 +78,21 @@ export class Publisher {
     }
   }
 
-  /** Sends until acknowledged; false when stopped first. */
+  /** Sends until acknowledged (in size-bounded groups); false when stopped first. */
   private async sendWithRetries(send: ScheduledSend, signal: AbortSignal): Promise<boolean> {
     const topic = this.options.topics[send.topic];
     const messages = send.records.map((record) => ({ key: record.id, value: JSON.stringify(record) }));
+    for (const group of sendGroups(messages)) {
+      if (!(await this.sendGroup(topic, group, signal))) return false;
+    }
+    return true;
+  }
+
+  private async sendGroup(
+    topic: string,
+    messages: { key: string; value: string }[],
+    signal: AbortSignal,
+  ): Promise<boolean> {
     for (let attempt = 1;; attempt++) {
       try {
         await this.options.producer.send({ topic, acks: -1, messages });

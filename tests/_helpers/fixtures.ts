@@ -7,6 +7,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
 import { type Config, loadConfig, type ServiceName } from "../../lib/config.ts";
 import { createLogger, type Logger } from "../../lib/log.ts";
+import { sendGroups } from "../../lib/kafka.ts";
 import { connectRedis, type Redis } from "../../lib/redis.ts";
 import { environment } from "../../lib/runtime.ts";
 import { waitFor } from "../../lib/poll.ts";
@@ -103,26 +104,15 @@ export async function produce(
   });
   await producer.connect();
   try {
-    // A send's messages to one partition form one record batch, which the broker caps (message.max.bytes, ~1 MB):
-    // send at most 1,000 messages or about 800 KB at a time.
-    let batch: { key: string | null; value: string | Buffer }[] = [];
-    let bytes = 0;
-    const flush = async () => {
-      if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
-      batch = [];
-      bytes = 0;
-    };
-    for (const [index, value] of values.entries()) {
-      const encoded = value instanceof Uint8Array
+    const messages = values.map((value, index) => ({
+      key: key?.(value, index) ?? null,
+      value: value instanceof Uint8Array
         ? Buffer.from(value)
         : typeof value === "string"
         ? value
-        : JSON.stringify(value);
-      if (batch.length === 1000 || bytes + encoded.length > 800_000) await flush();
-      batch.push({ key: key?.(value, index) ?? null, value: encoded });
-      bytes += encoded.length;
-    }
-    await flush();
+        : JSON.stringify(value),
+    }));
+    for (const group of sendGroups(messages)) await producer.send({ topic, acks: -1, messages: group });
   } finally {
     await producer.disconnect();
   }
