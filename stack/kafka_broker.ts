@@ -66,15 +66,26 @@ logger.server.level = info
 
 function serverProperties(settings: StackSettings, dataDir: string): string {
   const host = "127.0.0.1";
+  const sasl = settings.kafkaSaslPort !== 0;
+  const clientListeners = [`PLAINTEXT://${host}:${settings.kafkaPort}`];
+  if (sasl) clientListeners.push(`SASL_PLAINTEXT://${host}:${settings.kafkaSaslPort}`);
   return [
     "process.roles=broker,controller",
     "node.id=1",
     `controller.quorum.voters=1@${host}:${settings.kafkaControllerPort}`,
-    `listeners=PLAINTEXT://${host}:${settings.kafkaPort},CONTROLLER://${host}:${settings.kafkaControllerPort}`,
-    `advertised.listeners=PLAINTEXT://${host}:${settings.kafkaPort}`,
+    `listeners=${[...clientListeners, `CONTROLLER://${host}:${settings.kafkaControllerPort}`].join(",")}`,
+    `advertised.listeners=${clientListeners.join(",")}`,
     "controller.listener.names=CONTROLLER",
-    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT${
+      sasl ? ",SASL_PLAINTEXT:SASL_PLAINTEXT" : ""
+    }`,
     "inter.broker.listener.name=PLAINTEXT",
+    ...(sasl
+      ? [
+        "sasl.enabled.mechanisms=SCRAM-SHA-512",
+        "listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;",
+      ]
+      : []),
     `log.dirs=${dataDir}`,
     "num.partitions=6",
     "offsets.topic.replication.factor=1",
@@ -87,6 +98,26 @@ function serverProperties(settings: StackSettings, dataDir: string): string {
     "auto.create.topics.enable=false",
     "",
   ].join("\n");
+}
+
+/** Creates (or updates) the SASL SCRAM-SHA-512 user through the plaintext listener; idempotent. */
+function ensureScramUser(settings: StackSettings, classpath: string, log4j: string): void {
+  if (settings.kafkaSaslPort === 0 || settings.kafkaSaslPassword === undefined) return;
+  runOrThrow("java", [
+    log4j,
+    "-cp",
+    classpath,
+    "kafka.admin.ConfigCommand",
+    "--bootstrap-server",
+    `127.0.0.1:${settings.kafkaPort}`,
+    "--alter",
+    "--add-config",
+    `SCRAM-SHA-512=[iterations=4096,password=${settings.kafkaSaslPassword}]`,
+    "--entity-type",
+    "users",
+    "--entity-name",
+    settings.kafkaSaslUser,
+  ]);
 }
 
 /** Formats storage once, starts the broker unless the recorded one runs, and waits for metadata. */
@@ -133,6 +164,11 @@ export async function startKafka(settings: StackSettings): Promise<void> {
     settings.startTimeoutSeconds * 1000,
     (last) => `Kafka did not answer a metadata request on port ${settings.kafkaPort} (${last}); read ${f.log}`,
     500,
+  );
+  ensureScramUser(
+    settings,
+    kafkaClasspath(settings),
+    `-Dlog4j2.configurationFile=${join(settings.jarsDir, "log4j2.properties")}`,
   );
 }
 

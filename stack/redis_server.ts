@@ -5,6 +5,7 @@ import process from "node:process";
 import { pingRedisOnce } from "../lib/redis.ts";
 import { waitFor } from "../lib/poll.ts";
 import { onPath, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
+import { workerAclRule } from "./redis_acl.ts";
 import type { StackSettings } from "./settings.ts";
 
 const files = (settings: StackSettings) => ({
@@ -47,16 +48,37 @@ export async function startRedis(settings: StackSettings): Promise<void> {
         "no",
         "--daemonize",
         "no",
+        ...aclArguments(settings),
       ],
       f.log,
       f.pid,
     );
   }
   await waitFor(
-    () => pingRedisOnce(`redis://127.0.0.1:${settings.redisPort}`),
+    () => pingRedisOnce(stackRedisAdminUrl(settings)),
     settings.startTimeoutSeconds * 1000,
     (last) => `Redis did not answer PING on port ${settings.redisPort} (${last}); read ${f.log}`,
   );
+}
+
+/** ACL arguments: a password for the administrator and a user limited to what the workers need. */
+function aclArguments(settings: StackSettings): string[] {
+  const args: string[] = [];
+  if (settings.redisAdminPassword !== undefined) {
+    args.push("--user", "default", "on", `>${settings.redisAdminPassword}`, "~*", "&*", "+@all");
+  }
+  if (settings.redisWorkerPassword !== undefined) {
+    args.push("--user", ...workerAclRule(settings.redisWorkerUser, settings.redisWorkerPassword));
+  }
+  return args;
+}
+
+/** The administrator's URL of the stack's Redis. */
+export function stackRedisAdminUrl(settings: StackSettings): string {
+  const auth = settings.redisAdminPassword === undefined
+    ? ""
+    : `default:${encodeURIComponent(settings.redisAdminPassword)}@`;
+  return `redis://${auth}127.0.0.1:${settings.redisPort}`;
 }
 
 /** Stops the recorded Redis process. */

@@ -22,7 +22,29 @@ export function loadStackSettings(env = environment()) {
     kafkaHeap: r.string("STACK_KAFKA_HEAP", "768m", /^\d+[mg]$/, "must be a JVM heap size such as 768m"),
     jarsDir: join(resolve(cacheRoot), `kafka-${kafkaVersion}`),
     startTimeoutSeconds: r.integer("STACK_START_TIMEOUT_SECONDS", 90, 5, 3600),
+    /** When set, Redis requires this password of its `default` (administrator) user. */
+    redisAdminPassword: r.optionalString("STACK_REDIS_ADMIN_PASSWORD"),
+    /** When set, Redis has an ACL user for the workers, limited to their commands and key patterns. */
+    redisWorkerUser: r.string(
+      "STACK_REDIS_WORKER_USER",
+      "baggage-router",
+      /^[\w.-]{1,64}$/,
+      "must be 1-64 letters, digits, '_', '.' or '-'",
+    ),
+    redisWorkerPassword: r.optionalString("STACK_REDIS_WORKER_PASSWORD"),
+    /** When not 0, Kafka also listens here with SASL SCRAM-SHA-512 for the user below. */
+    kafkaSaslPort: r.integer("STACK_KAFKA_SASL_PORT", 0, 0, 65535),
+    kafkaSaslUser: r.string(
+      "STACK_KAFKA_SASL_USERNAME",
+      "baggage-router",
+      /^[\w.-]{1,64}$/,
+      "must be 1-64 letters, digits, '_', '.' or '-'",
+    ),
+    kafkaSaslPassword: r.optionalString("STACK_KAFKA_SASL_PASSWORD"),
   };
+  if (settings.kafkaSaslPort !== 0 && settings.kafkaSaslPassword === undefined) {
+    r.fail("STACK_KAFKA_SASL_PORT", "needs STACK_KAFKA_SASL_PASSWORD", String(settings.kafkaSaslPort));
+  }
   const ports = ["STACK_REDIS_PORT", "STACK_KAFKA_PORT", "STACK_KAFKA_CONTROLLER_PORT"];
   const { redisPort, kafkaPort, kafkaControllerPort } = settings;
   if (r.valid(...ports) && new Set([redisPort, kafkaPort, kafkaControllerPort]).size < ports.length) {

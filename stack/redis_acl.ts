@@ -1,0 +1,73 @@
+/**
+ * The Redis ACL of the workers: only the commands they send (directly or from their Lua scripts) and
+ * only the documented key patterns (README "Redis keys"). The `default` user stays the administrator.
+ */
+
+/** Key patterns the workers may touch. */
+export const WORKER_KEY_PATTERNS = ["flight:*", "bag:*", "offsets:*", "work:*", "bridge:*", "stream:*"];
+
+/** Commands the workers may run; subcommands as `command|subcommand`. */
+export const WORKER_COMMANDS = [
+  // connection set-up by ioredis
+  "ping",
+  "hello",
+  "auth",
+  "select",
+  "info",
+  "quit",
+  "client|setname",
+  "client|getname",
+  // scripts
+  "evalsha",
+  "eval",
+  "script|load",
+  "script|exists",
+  // strings and keys
+  "get",
+  "mget",
+  "exists",
+  "incrby",
+  "decrby",
+  "del",
+  "expire",
+  // hashes
+  "hget",
+  "hmget",
+  "hset",
+  "hexists",
+  "hvals",
+  "hgetall",
+  "hdel",
+  // sorted sets
+  "zadd",
+  "zrem",
+  "zrangebyscore",
+  "zrange",
+  "zscore",
+  // the work stream and its readers
+  "xadd",
+  "xtrim",
+  "xlen",
+  "xrange",
+  "xrevrange",
+  "xreadgroup",
+  "xack",
+  "xautoclaim",
+  "xgroup|create",
+  "xpending",
+  "xinfo|groups",
+];
+
+/** The redis-server `--user` rule of the worker user. */
+export function workerAclRule(user: string, password: string): string[] {
+  return [
+    user,
+    "on",
+    `>${password}`,
+    "resetkeys",
+    ...WORKER_KEY_PATTERNS.map((pattern) => `~${pattern}`),
+    "resetchannels",
+    "-@all",
+    ...WORKER_COMMANDS.map((command) => `+${command}`),
+  ];
+}
