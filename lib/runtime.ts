@@ -42,7 +42,10 @@ export async function serveHttp(hostname: string, port: number, handler: HttpHan
   }
   if (bun) {
     // development: false: no HTML error pages with stack traces for a handler that throws (Bun's default).
-    const server = bun.serve({ hostname, port, development: false, fetch: handler });
+    // A request without a Host header (HTTP/1.0) reaches Bun's fetch with a relative url; Deno makes it absolute.
+    const fetch = (request: Request) =>
+      URL.canParse(request.url) ? handler(request) : handler(new Request(`http://${hostname}${request.url}`, request));
+    const server = bun.serve({ hostname, port, development: false, fetch });
     return { port: server.port, close: async () => await server.stop(true) };
   }
   return await serveWithNodeHttp(hostname, port, handler);
