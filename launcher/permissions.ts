@@ -6,17 +6,13 @@
  * The environment stays fully readable: ioredis' `debug` dependency lists every variable at import,
  * which Deno only allows with an unrestricted --allow-env.
  */
+import { COMMANDS } from "../cli/commands.ts";
 import type { Config, ServiceName } from "../lib/config.ts";
 
-/** The entrypoint of each process. */
-export const ENTRYPOINTS: Record<ServiceName, string> = {
-  "flight-consumer": "workers/flight_consumer.ts",
-  "bag-consumer": "workers/bag_consumer.ts",
-  "arrival-scanner": "workers/arrival_scanner.ts",
-  "producer": "workers/test_producer.ts",
-  "bridge": "bridge/bridge.ts",
-  "tail": "bridge/tail.ts",
-};
+/** The entrypoint of each process (from the command table the binary uses too). */
+export const ENTRYPOINTS = Object.fromEntries(
+  Object.entries(COMMANDS).map(([service, command]) => [service, command.entrypoint]),
+) as Record<ServiceName, string>;
 
 /** `host:port` of a Redis URL (default port 6379). */
 function redisAddress(url: string): string {

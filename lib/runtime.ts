@@ -3,7 +3,6 @@
  * Everything else imports these helpers so the code runs unchanged on Deno and Bun.
  */
 import process from "node:process";
-import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 
 // deno-lint-ignore no-explicit-any
@@ -18,12 +17,6 @@ export const runtimeName: "deno" | "bun" | "node" = deno ? "deno" : bun ? "bun" 
 export function environment(): Record<string, string | undefined> {
   if (deno) return deno.env.toObject();
   return { ...process.env };
-}
-
-/** Reads a UTF-8 file (for example a Lua script next to the code). */
-export function readTextFile(url: URL): string {
-  if (deno) return deno.readTextFileSync(url);
-  return readFileSync(url, "utf8");
 }
 
 export type HttpHandler = (request: Request) => Response | Promise<Response>;

@@ -25,13 +25,21 @@ export function startWorker(script: string, env: Record<string, string | undefin
   const service = (Object.keys(ENTRYPOINTS) as ServiceName[]).find((name) => ENTRYPOINTS[name] === script);
   if (!service) throw new Error(`${script} is not a process entrypoint`);
   const flags = denoPermissionFlags(loadConfig(service, env));
-  const definedEnv = Object.fromEntries(
-    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
-  );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...flags, script],
-    env: definedEnv,
+  return startProcess(Deno.execPath(), ["run", ...flags, script], env);
+}
+
+/** Starts `command args` with exactly `env`; output is kept for assertions and diagnostics. */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  cwd?: string,
+): WorkerProcess {
+  const child = new Deno.Command(command, {
+    args,
+    env: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     clearEnv: true,
+    ...(cwd ? { cwd } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -41,12 +49,12 @@ export function startWorker(script: string, env: Record<string, string | undefin
     for await (const chunk of stream.pipeThrough(new TextDecoderStream())) output += chunk;
   };
   const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
+  let done = false;
   const exited = child.status.then(async (status) => {
+    done = true;
     await drained;
     return status.signal === null ? status.code : null;
   });
-  let done = false;
-  exited.then(() => (done = true));
   return {
     pid: child.pid,
     exited,

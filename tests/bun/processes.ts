@@ -4,7 +4,9 @@
  */
 import { COMMANDS } from "../../cli/commands.ts";
 import type { ServiceName } from "../../lib/config.ts";
-import { startWorker, type WorkerProcess } from "../_helpers/processes.ts";
+import { startProcess, startWorker, type WorkerProcess } from "../_helpers/processes.ts";
+
+export { startProcess };
 
 /** The pinned Bun (package.json), relative to the repository root where the tests run. */
 export const BUN = "node_modules/bun/bin/bun.exe";
@@ -30,45 +32,6 @@ export const bunLauncher: Launcher = {
 /** Workers as `<binary> <command>`, run in `cwd` (a folder without the sources, to prove the binary needs none). */
 export function binaryLauncher(binary: string, cwd: string): Launcher {
   return { name: "binary", start: (service, env) => startProcess(binary, [service], env, cwd) };
-}
-
-/** Starts `command args` with exactly `env`; output is kept for assertions and diagnostics. */
-export function startProcess(
-  command: string,
-  args: string[],
-  env: Record<string, string | undefined>,
-  cwd?: string,
-): WorkerProcess {
-  const child = new Deno.Command(command, {
-    args,
-    env: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
-    clearEnv: true,
-    ...(cwd ? { cwd } : {}),
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let output = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) output += chunk;
-  };
-  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  let done = false;
-  const exited = child.status.then(async (status) => {
-    done = true;
-    await drained;
-    return status.signal === null ? status.code : null;
-  });
-  return {
-    pid: child.pid,
-    exited,
-    output: () => output,
-    isRunning: () => !done,
-    kill: async (signal) => {
-      if (!done) child.kill(signal);
-      return await exited;
-    },
-  };
 }
 
 /** Runs `command args` to the end and returns its exit code and output. */
