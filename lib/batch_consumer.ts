@@ -83,6 +83,9 @@ export class BatchConsumer<T> {
       this.lowWatermarks.clear();
       this.assigned = payload.memberAssignment[this.options.topic] ?? [];
     });
+    // Start the counters at 0 so that the first dead letter or resync is an increase Prometheus can alert on.
+    this.options.metrics.invalid.inc({ topic: this.options.topic }, 0);
+    this.options.metrics.stateResyncs.inc({ topic: this.options.topic }, 0);
     this.running = true;
     this.stateCheck = setInterval(() => void this.replayPartitionsWithLostState(), STATE_CHECK_MS);
     await this.consumer.run({

@@ -52,7 +52,7 @@ export function createScannerMetrics(registry: Registry) {
     scanSeconds: new Histogram({
       name: "arriving_flight_work_processing_seconds",
       help: "Duration of one whole arrival scan",
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 45, 60, 120],
       registers,
     }),
     latestArrival: new Gauge({

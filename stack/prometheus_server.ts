@@ -1,7 +1,8 @@
 /**
  * The stack's Prometheus without Docker: Debian's `prometheus` (and `prometheus-redis-exporter` for the
- * stack's Redis), installed with apt-get when missing and allowed, scraping the local processes on
- * their default metrics ports with the same job names and alert rules as the compose Prometheus.
+ * stack's Redis, as its `default` user with STACK_REDIS_ADMIN_PASSWORD when set), installed with apt-get
+ * when missing and allowed, scraping the local processes on their default metrics ports with the same
+ * job names and alert rules as the compose Prometheus.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -91,6 +92,7 @@ const files = (settings: StackSettings) => ({
   pid: join(settings.dir, "prometheus", "prometheus.pid"),
   exporterLog: join(settings.dir, "prometheus", "redis_exporter.log"),
   exporterPid: join(settings.dir, "prometheus", "redis_exporter.pid"),
+  exporterPasswords: join(settings.dir, "prometheus", "redis_passwords.json"),
 });
 
 /** Makes sure `command` is installed, installing Debian's `debianPackage` when running as root. */
@@ -137,17 +139,14 @@ export async function startPrometheus(
   if (runningPid(f.exporterPid) === undefined) {
     ensureRedisExporterInstalled();
     await assertPortFree(prometheus.redisExporterPort, "STACK_REDIS_EXPORTER_PORT");
-    startDetached(
-      "prometheus-redis-exporter",
-      [
-        "-redis.addr",
-        `redis://127.0.0.1:${settings.redisPort}`,
-        "-web.listen-address",
-        exporterAddress,
-      ],
-      f.exporterLog,
-      f.exporterPid,
-    );
+    const redisUrl = `redis://127.0.0.1:${settings.redisPort}`;
+    const args = ["-redis.addr", redisUrl, "-web.listen-address", exporterAddress];
+    if (settings.redisAdminPassword !== undefined) {
+      // A file readable by us only, so the password shows neither in `ps` nor in the environment.
+      writeFileSync(f.exporterPasswords, JSON.stringify({ [redisUrl]: settings.redisAdminPassword }), { mode: 0o600 });
+      args.push("-redis.password-file", f.exporterPasswords);
+    }
+    startDetached("prometheus-redis-exporter", args, f.exporterLog, f.exporterPid);
   }
   if (runningPid(f.pid) === undefined) {
     ensurePrometheusInstalled();

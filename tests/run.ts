@@ -11,11 +11,28 @@ const env: Record<string, string | undefined> = { ...environment(), ...TEST_STAC
 const deno = process.execPath;
 const run = (args: string[]) => spawnSync(deno, args, { stdio: "inherit", env }).status ?? 1;
 
-const stackTask = ["run", "--allow-run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys", "stack/stack.ts"];
+const stackTask = [
+  "run",
+  "--allow-run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net",
+  "--allow-sys",
+  "stack/stack.ts",
+];
 if (run([...stackTask, "up"]) !== 0) exit(1);
 const status = run([
-  "test", "--allow-run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys",
-  "--sanitize-ops", "--sanitize-resources", ...commandArgs(),
+  "test",
+  "--allow-run",
+  "--allow-read",
+  "--allow-write",
+  "--allow-env",
+  "--allow-net",
+  "--allow-sys",
+  "--sanitize-ops",
+  "--sanitize-resources",
+  ...commandArgs(),
 ]);
 if (env.KEEP_TEST_STACK !== "1") run([...stackTask, "down"]);
 exit(status);

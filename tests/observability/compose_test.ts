@@ -1,0 +1,208 @@
+/**
+ * docker-compose.yml checked by a real compose implementation: Debian's docker-compose (1.29), whose
+ * `config` validates the file against the Compose Specification schema it bundles and prints the
+ * resolved model, which these tests then read. No Docker engine is needed for `config`.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_METRICS_PORTS, type ServiceName } from "../../lib/config.ts";
+import { waitFor } from "../../lib/poll.ts";
+import { ensureDebianCommand } from "../../stack/prometheus_server.ts";
+import { parseYaml, ROOT, run } from "./_tools.ts";
+
+const composeMissing = (() => {
+  try {
+    ensureDebianCommand("docker-compose", "docker-compose");
+    ensureDebianCommand("redis-server", "redis-server");
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+})();
+if (composeMissing) console.warn(`compose tests skipped: ${composeMissing}`);
+
+// deno-lint-ignore no-explicit-any
+type Service = Record<string, any>;
+const WORKERS: Record<string, { task: ServiceName; port: number }> = {
+  "flight-consumer": { task: "flight-consumer", port: DEFAULT_METRICS_PORTS["flight-consumer"] },
+  "bag-consumer": { task: "bag-consumer", port: DEFAULT_METRICS_PORTS["bag-consumer"] },
+  "arrival-scanner": { task: "arrival-scanner", port: DEFAULT_METRICS_PORTS["arrival-scanner"] },
+  "producer": { task: "producer", port: DEFAULT_METRICS_PORTS.producer },
+  "bridge": { task: "bridge", port: DEFAULT_METRICS_PORTS.bridge },
+  "tail": { task: "tail", port: DEFAULT_METRICS_PORTS.tail },
+};
+const INFRASTRUCTURE: Record<string, { image: string; hostPorts: string[] }> = {
+  "kafka": { image: "apache/kafka:4.1.1", hostPorts: ["9094"] },
+  "redis": { image: "redis:7.4.6-alpine", hostPorts: ["6379"] },
+  "redis-commander": { image: "ghcr.io/joeferner/redis-commander:0.9.0", hostPorts: ["8081"] },
+  "redis-exporter": { image: "oliver006/redis_exporter:v1.74.0-alpine", hostPorts: [] },
+  "prometheus": { image: "prom/prometheus:v3.5.0", hostPorts: ["9090"] },
+  "grafana": { image: "grafana/grafana:12.2.0", hostPorts: ["3000"] },
+};
+
+// deno-lint-ignore no-explicit-any
+let resolved: { services: Record<string, any>; volumes: Record<string, unknown> } | undefined;
+/** The model `docker-compose config` resolved (validated once, then reused). */
+async function composeModel() {
+  if (resolved) return resolved;
+  const result = await run("docker-compose", ["-f", "docker-compose.yml", "config"]);
+  assert.equal(result.code, 0, `docker-compose config rejected the file:\n${result.stderr}`);
+  resolved = await parseYaml(result.stdout) as typeof resolved;
+  return resolved!;
+}
+
+const hostPortsOf = (service: Service): string[] =>
+  (service.ports ?? []).map((port: string | { published: number }) =>
+    typeof port === "string" ? port.split(":").at(-2) ?? "" : String(port.published)
+  );
+
+Deno.test({
+  name: "docker-compose.yml passes `docker-compose config` and has exactly the expected services and volumes",
+  ignore: composeMissing !== undefined,
+  async fn() {
+    const { services, volumes } = await composeModel();
+    assert.deepEqual(Object.keys(services).sort(), [...Object.keys(INFRASTRUCTURE), ...Object.keys(WORKERS)].sort());
+    assert.deepEqual(Object.keys(volumes).sort(), ["grafana-data", "kafka-data", "prometheus-data", "redis-data"]);
+    assert.ok(services.kafka.volumes.includes("kafka-data:/var/lib/kafka/data:rw"));
+    assert.ok(services.redis.volumes.includes("redis-data:/data:rw"));
+    assert.ok(services.prometheus.volumes.includes("prometheus-data:/prometheus:rw"));
+    assert.ok(services.grafana.volumes.includes("grafana-data:/var/lib/grafana:rw"));
+  },
+});
+
+Deno.test({
+  name:
+    "docker-compose.yml pins images, publishes the UI ports, and gives every service a health check and restart policy",
+  ignore: composeMissing !== undefined,
+  async fn() {
+    const { services } = await composeModel();
+    for (const [name, expected] of Object.entries(INFRASTRUCTURE)) {
+      assert.equal(services[name].image, expected.image, name);
+      assert.deepEqual(hostPortsOf(services[name]), expected.hostPorts, `${name} host ports`);
+    }
+    for (const [name, service] of Object.entries(services)) {
+      assert.ok(service.healthcheck?.test?.length > 0, `${name} has a health check`);
+      assert.notEqual(service.healthcheck.disable, true, name);
+      assert.match(service.restart, name === "tail" ? /^no$/ : /^(unless-stopped|always)$/, `${name} restart policy`);
+      assert.equal(service.container_name, undefined, `${name} has no fixed container name`);
+      if (service.image) assert.doesNotMatch(service.image, /:latest$|^[^:]+$/, `${name} image is pinned`);
+      for (const [dependency, condition] of Object.entries(service.depends_on ?? {})) {
+        assert.deepEqual(condition, { condition: "service_healthy" }, `${name} waits for ${dependency} to be healthy`);
+      }
+    }
+    assert.deepEqual(Object.keys(services.grafana.depends_on), ["prometheus"]);
+    assert.deepEqual(Object.keys(services["redis-exporter"].depends_on), ["redis"]);
+  },
+});
+
+Deno.test({
+  name: "docker-compose.yml runs each worker like its deno.json task, without host ports, health-checked on /healthz",
+  ignore: composeMissing !== undefined,
+  async fn() {
+    const { services } = await composeModel();
+    const { tasks } = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+    for (const [name, { task, port }] of Object.entries(WORKERS)) {
+      const service = services[name];
+      const taskArgs = (tasks[task] as string).split(/\s+/).slice(1); // after "deno"
+      assert.deepEqual(service.command, taskArgs, `${name} runs \`deno task ${task}\`'s command line`);
+      assert.deepEqual(service.build, { context: ROOT.replace(/\/$/, "") }, name);
+      assert.deepEqual(hostPortsOf(service), [], `${name} publishes no host port, so it scales`);
+      assert.equal(service.environment.METRICS_PORT, String(port), name);
+      assert.equal(service.environment.METRICS_HOST, "0.0.0.0", name);
+      assert.equal(service.environment.KAFKA_BROKERS, "kafka:9092", name);
+      assert.equal(service.environment.REDIS_URL, "redis://redis:6379", name);
+      assert.deepEqual(service.expose, [String(port)], name);
+      assert.deepEqual(Object.keys(service.depends_on).sort(), ["kafka", "redis"], name);
+      assert.match(service.healthcheck.test.join(" "), /\/healthz/, name);
+    }
+    assert.equal(services["arrival-scanner"].environment.SCAN_SCHEDULE, "* * * * *");
+    assert.deepEqual(services.tail.profiles, ["tools"], "the tail runs only on demand");
+  },
+});
+
+Deno.test({
+  name: "Dockerfile builds on the official Deno image of the version package.json pins, with npm packages installed",
+  fn() {
+    const dockerfile = readFileSync(join(ROOT, "Dockerfile"), "utf8");
+    const pinned = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).devDependencies.deno;
+    assert.match(dockerfile, new RegExp(`^ARG DENO_VERSION=${pinned.replaceAll(".", "\\.")}$`, "m"));
+    assert.match(dockerfile, /^FROM denoland\/deno:debian-\$\{DENO_VERSION\}$/m);
+    assert.match(dockerfile, /^RUN deno install --prod --frozen$/m);
+    assert.match(dockerfile, /^USER deno$/m);
+    assert.match(dockerfile, /^RUN deno cache --frozen launcher\/launch\.ts workers\/\*\.ts bridge\/\*\.ts$/m);
+  },
+});
+
+Deno.test("the image's build context (.dockerignore) keeps every module the launcher and the entrypoints import", async () => {
+  const ignored = new Set(
+    readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n").filter((line) => line && !line.startsWith("#")),
+  );
+  const entrypoints = [
+    "launcher/launch.ts",
+    ...["workers", "bridge"].flatMap((folder) =>
+      [...Deno.readDirSync(join(ROOT, folder))].filter((entry) => entry.name.endsWith(".ts")).map((entry) =>
+        `${folder}/${entry.name}`
+      )
+    ),
+  ];
+  const excluded = new Set<string>();
+  for (const entrypoint of entrypoints) {
+    const info = await run(Deno.execPath(), ["info", "--json", entrypoint]);
+    assert.equal(info.code, 0, info.stderr);
+    for (const { specifier } of JSON.parse(info.stdout).modules as { specifier: string }[]) {
+      if (!specifier.startsWith(`file://${ROOT}`)) continue;
+      const path = specifier.slice(`file://${ROOT}`.length);
+      const top = path.split("/")[0]!;
+      // node_modules is installed in the image by `deno install`.
+      if (ignored.has(top) && top !== "node_modules") excluded.add(path);
+    }
+  }
+  assert.deepEqual([...excluded], [], "modules left out of the image by .dockerignore");
+  assert.ok(ignored.has("node_modules") && ignored.has(".stack") && ignored.has("tests"));
+});
+
+Deno.test({
+  name: "the redis service's persistence and memory flags really apply (checked with CONFIG GET on redis-server)",
+  ignore: composeMissing !== undefined,
+  async fn() {
+    const { services } = await composeModel();
+    const [binary, ...flags] = services.redis.command as string[];
+    assert.equal(binary, "redis-server");
+    const dir = await Deno.makeTempDir({ prefix: "compose-redis-" });
+    const socket = join(dir, "redis.sock");
+    // The compose flags with a data folder of our own for /data, and a Unix socket instead of TCP.
+    assert.equal(flags[flags.indexOf("--dir") + 1], "/data");
+    const args = flags.map((flag, i) => (flags[i - 1] === "--dir" ? dir : flag));
+    const server = new Deno.Command("redis-server", {
+      args: [...args, "--port", "0", "--unixsocket", socket, "--daemonize", "no"],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const cli = async (...args: string[]) => (await run("redis-cli", ["-s", socket, ...args])).stdout.trim();
+    try {
+      await waitFor(async () => (await cli("PING")) === "PONG", 10_000);
+      assert.equal(await cli("CONFIG", "GET", "appendonly"), "appendonly\nyes");
+      assert.equal(await cli("CONFIG", "GET", "appendfsync"), "appendfsync\neverysec");
+      assert.equal(await cli("CONFIG", "GET", "save"), "save\n3600 1 300 100 60 10000");
+      assert.equal(await cli("CONFIG", "GET", "maxmemory"), `maxmemory\n${2 * 1024 ** 3}`);
+      assert.equal(await cli("CONFIG", "GET", "maxmemory-policy"), "maxmemory-policy\nnoeviction");
+      await waitFor(() => Deno.statSync(join(dir, "appendonlydir")).isDirectory, 5_000);
+    } finally {
+      server.kill("SIGTERM");
+      await server.status;
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("deno.lock records every npm package of import_map.json, so the image's `deno install --frozen` succeeds", () => {
+  const { imports } = JSON.parse(readFileSync(join(ROOT, "import_map.json"), "utf8")) as {
+    imports: Record<string, string>;
+  };
+  const locked = Object.keys(JSON.parse(readFileSync(join(ROOT, "deno.lock"), "utf8")).specifiers ?? {});
+  const missing = Object.values(imports).filter((specifier) =>
+    specifier.startsWith("npm:") && !locked.includes(specifier)
+  );
+  assert.deepEqual(missing, [], "run `deno install` to update deno.lock");
+});
