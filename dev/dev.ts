@@ -7,7 +7,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import type { Writable } from "node:stream";
-import { exit, onShutdownSignal } from "../lib/runtime.ts";
+import { environment, exit, onShutdownSignal } from "../lib/runtime.ts";
+import { startPrometheus } from "../stack/prometheus_server.ts";
+import { loadStackSettings } from "../stack/settings.ts";
 import { Supervised } from "./supervised.ts";
 import { ROOT, taskArgs } from "./tasks.ts";
 
@@ -26,6 +28,16 @@ const up = spawnSync(process.execPath, [...taskArgs("stack"), "up"], { cwd: ROOT
 if (up.status !== 0) {
   console.error(`dev: the stack did not come up (exit ${up.status ?? up.signal}); nothing started`);
   exit(1);
+}
+
+// The local Prometheus (DEV_PROMETHEUS=0 skips it); dev goes on without it if it cannot start.
+if (environment().DEV_PROMETHEUS !== "0") {
+  try {
+    const { url } = await startPrometheus(loadStackSettings());
+    console.log(`dev: Prometheus on ${url} (stopped by \`deno task stack down\`)`);
+  } catch (error) {
+    console.error(`dev: no local Prometheus: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 // Each child runs its task's exact command line (same permission flags), whatever that task runs in turn.

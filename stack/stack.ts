@@ -1,6 +1,7 @@
 /** `deno task stack up|down|status`: the local Redis and Kafka, without Docker. */
 import { commandArgs, exit } from "../lib/runtime.ts";
 import { kafkaPid, startKafka, stopKafka } from "./kafka_broker.ts";
+import { prometheusPid, stopPrometheus } from "./prometheus_server.ts";
 import { redisPid, startRedis, stopRedis } from "./redis_server.ts";
 import { loadStackSettings } from "./settings.ts";
 
@@ -16,6 +17,7 @@ try {
       );
       break;
     case "down":
+      await stopPrometheus(settings);
       await stopKafka(settings);
       await stopRedis(settings);
       console.log("stack: down");
@@ -23,6 +25,7 @@ try {
     case "status":
       console.log(`redis: ${redisPid(settings) ? `running (pid ${redisPid(settings)})` : "stopped"}`);
       console.log(`kafka: ${kafkaPid(settings) ? `running (pid ${kafkaPid(settings)})` : "stopped"}`);
+      console.log(`prometheus: ${prometheusPid(settings) ? `running (pid ${prometheusPid(settings)})` : "stopped"}`);
       break;
     default:
       console.error(`usage: deno task stack up|down|status (got ${JSON.stringify(command)})`);

@@ -95,8 +95,8 @@ Deno.test("Grafana provisioning points at the compose Prometheus with the dashbo
   );
 });
 
-Deno.test("observability/README_SECTION.md documents every panel, every alert and the UIs", () => {
-  const readme = read("observability/README_SECTION.md");
+Deno.test("README.md documents every panel, every alert and the UIs", () => {
+  const readme = read("README.md");
   const cell = (text: string) => new RegExp(`^\\| ${text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} +\\|`, "m");
   for (const row of PANEL_ROWS) {
     assert.ok(readme.includes(row.title), `row ${row.title}`);
