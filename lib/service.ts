@@ -39,7 +39,9 @@ export async function runService(service: ServiceName, start: (context: ServiceC
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     // prom-client names three gauges *_total, a suffix Prometheus reserves for counters (promtool check metrics).
-    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
+    for (
+      const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]
+    ) {
       registry.removeSingleMetric(name);
     }
     const kafka = createKafka(config, logger);
