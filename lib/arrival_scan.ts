@@ -53,30 +53,53 @@ export class ArrivalScan {
     const { redis, config, metrics } = this.deps;
     const stopTimer = metrics.scanSeconds.startTimer();
     const lowerBound = nowSeconds - config.scan.graceSeconds;
-    await this.countSkippedTooOld(lowerBound);
-    const flightIds = await redis.zrangebyscore(FLIGHT_ARRIVALS, lowerBound, nowSeconds + config.scan.windowSeconds);
+    // Only a metric depends on the count of skipped flights: it is read alongside the window, not before it.
+    const [, flightIds] = await Promise.all([
+      this.countSkippedTooOld(lowerBound),
+      redis.zrangebyscore(FLIGHT_ARRIVALS, lowerBound, nowSeconds + config.scan.windowSeconds),
+    ]);
     const token = `${this.replicaId}:${nowSeconds}`;
     const totals = { scanned: flightIds.length, published: 0, unchanged: 0, claimedElsewhere: 0, final: 0 };
-    for (let start = 0; start < flightIds.length; start += config.scan.batchFlights) {
-      const batch = flightIds.slice(start, start + config.scan.batchFlights);
-      const report = await this.scanBatch(batch, nowSeconds, token);
+    const add = (report: Omit<ScanReport, "scanned">) => {
       totals.published += report.published;
       totals.unchanged += report.unchanged;
       totals.claimedElsewhere += report.claimedElsewhere;
       totals.final += report.final;
+    };
+    // Batch k + 1 is read and claimed while batch k is sent and confirmed: the client's work overlaps the
+    // broker's. Sends stay in batch order. A failed send leaves claims that the next scan takes over, as a crash would.
+    let publishing: Promise<number> = Promise.resolve(0);
+    try {
+      for (let start = 0; start < flightIds.length; start += config.scan.batchFlights) {
+        const batch = flightIds.slice(start, start + config.scan.batchFlights);
+        const claimed = await this.claimBatch(batch, nowSeconds, token);
+        totals.published += await publishing;
+        add(claimed.report);
+        publishing = this.publishBatch(claimed.messages, token);
+        // Awaited on the next turn or below; this only keeps a failure during the next claim from being "unhandled".
+        publishing.catch(() => {});
+      }
+    } finally {
+      totals.published += await publishing;
     }
     metrics.flightsScanned.inc(flightIds.length);
-    const expired = await expireOldFlights(redis, this.deps.expireScript, nowSeconds, config.scan.dataRetentionSeconds);
+    // The counters are read with the expiry's first read (one round trip less), and again if it deleted anything.
+    const readCounts = () => redis.mget(FLIGHT_COUNT, BAG_COUNT);
+    const [expired, counts] = await Promise.all([
+      expireOldFlights(redis, this.deps.expireScript, nowSeconds, config.scan.dataRetentionSeconds),
+      readCounts(),
+    ]);
     metrics.expiredFlights.inc(expired.flights);
     metrics.expiredBags.inc(expired.bags);
-    const [flights, bags] = await redis.mget(FLIGHT_COUNT, BAG_COUNT);
+    const [flights, bags] = expired.flights + expired.bags > 0 ? await readCounts() : counts;
     metrics.storedFlights.set(Number(flights ?? 0));
     metrics.storedBags.set(Number(bags ?? 0));
     stopTimer();
     return totals;
   }
 
-  private async scanBatch(flightIds: string[], now: number, token: string) {
+  /** Computes the work of `flightIds` and claims the revisions to publish. */
+  private async claimBatch(flightIds: string[], now: number, token: string) {
     const { config, metrics } = this.deps;
     const contents = await readFlightWork(this.deps.redis, flightIds);
     const present = contents.flatMap((content) => (content ? [content] : []));
@@ -97,8 +120,13 @@ export class ArrivalScan {
       else if (claim === FINAL) report.final += 1;
     });
     metrics.claimConflicts.inc(report.claimedElsewhere);
-    if (messages.length === 0) return report;
+    return { messages, report };
+  }
 
+  /** Sends claimed work to Kafka, then confirms it; returns how many messages were published. */
+  private async publishBatch(messages: readonly FlightWork[], token: string): Promise<number> {
+    const { config, metrics } = this.deps;
+    if (messages.length === 0) return 0;
     await this.deps.producer.send({
       topic: config.topics.work,
       acks: -1,
@@ -108,14 +136,19 @@ export class ArrivalScan {
     for (const work of messages) confirmArgs.push(work.id, work.revision, work.arrival_time);
     await this.deps.confirmScript.run([FLIGHTS_ARRIVED, ...messages.map((work) => workStateKey(work.id))], confirmArgs);
 
-    report.published = messages.length;
+    // One increment per outcome and batch: a labelled increment per bag cost more than the bag's own work.
+    const outcomes = new Map<string, number>();
     for (const work of messages) {
       metrics.workMessages.inc();
       if (work.revision > 1) metrics.corrections.inc();
-      for (const value of Object.values(work.bags)) metrics.bagWorkItems.inc({ outcome: bagOutcome(value) });
+      for (const value of Object.values(work.bags)) {
+        const outcome = bagOutcome(value);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
       metrics.latestArrival.set(work.arrival_time);
     }
-    return report;
+    for (const [outcome, count] of outcomes) metrics.bagWorkItems.inc({ outcome }, count);
+    return messages.length;
   }
 
   /**
