@@ -5,6 +5,7 @@ import { scheduleCron } from "./runtime.ts";
 import { createScannerMetrics } from "./scanner_metrics.ts";
 import { loadScript } from "./scripts.ts";
 import type { Closable, ServiceContext } from "./service.ts";
+import { restoreWorkStateIfLost } from "./work_state_restore.ts";
 
 /** Builds the scanner, scans once, and schedules the next scans. */
 export async function startArrivalScanner(
@@ -27,7 +28,10 @@ export async function startArrivalScanner(
   const runScan = () => {
     running = (async () => {
       try {
-        const report = await scan.scan(Date.now() / 1000);
+        const now = Date.now() / 1000;
+        // Never scan with lost publication state: revisions would start again at 1 (see work_state_restore.ts).
+        await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);
+        const report = await scan.scan(now);
         logger.info({ ...report }, "scan finished");
       } catch (error) {
         logger.error(

@@ -22,6 +22,8 @@ export const appliedOffsetsKey = (topic: string) => `offsets:${topic}`;
 
 /** Hash of the scanner's publication state of one flight (revision, digest, claim). */
 export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
+/** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */
+export const WORK_STATE = "work:state";
 
 /** Hash: partition -> last offset of the work topic mirrored into the stream. */
 export const bridgeOffsetsKey = (stream: string) => `bridge:offsets:${stream}`;

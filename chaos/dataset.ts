@@ -1,0 +1,104 @@
+/**
+ * The chaos runs' data, from the test producer's seeded generator, in two phases so that the
+ * work is deterministic: phase 1 is every flight and the bags sent on time; phase 2 the late bags
+ * and delayed copies of some flights, which make the scanner publish corrections (revision 2).
+ * Scans run only once a phase is fully consumed, so a fault-free run and a faulty one must publish the same work.
+ */
+import type { Bag } from "../lib/domain/bag.ts";
+import type { Flight } from "../lib/domain/flight.ts";
+import { nextDeparture, workDigest } from "../lib/domain/work.ts";
+import { bagMessage, flightMessage, generateDataset } from "../lib/producer/dataset.ts";
+import { seededRandom } from "./settings.ts";
+
+/** The messages of one phase. */
+export interface Phase {
+  readonly flights: readonly Flight[];
+  readonly bags: readonly Bag[];
+}
+
+export interface ChaosDataset {
+  readonly phases: readonly [Phase, Phase];
+  /** Each flight's work digest once a phase is consumed: what a complete scan must have confirmed. */
+  readonly digests: readonly [ReadonlyMap<string, string>, ReadonlyMap<string, string>];
+  /** Bags generated (on manifests), including those whose message is late or never sent. */
+  readonly generatedBags: number;
+}
+
+const HOURS = 3;
+const BAGS_PER_FLIGHT = 25;
+const DELAYED_SHARE = 0.03;
+
+/** Builds the dataset of `bags` bags whose flights arrive from `startSeconds` on, over three hours. */
+export function buildDataset(options: { seed: number; bags: number; startSeconds: number }): ChaosDataset {
+  const bagsPerHour = Math.ceil(options.bags / HOURS);
+  const flights: Flight[] = [];
+  const onTime: Bag[] = [];
+  const late: Bag[] = [];
+  let generatedBags = 0;
+  for (
+    const chunk of generateDataset({
+      seed: options.seed,
+      startSeconds: options.startSeconds,
+      hours: HOURS,
+      flightsPerHour: Math.ceil(bagsPerHour / BAGS_PER_FLIGHT),
+      bagsPerHour,
+      minConnectionMinutes: 45,
+      maxConnectionMinutes: 360,
+      lateRate: 0.01,
+      missingRate: 0.005,
+      emptyRate: 0.002,
+    })
+  ) {
+    flights.push(...chunk.flights.map(flightMessage));
+    for (const bag of chunk.bags) {
+      generatedBags += 1;
+      const message = bagMessage(bag);
+      if (message) (bag.kind === "late" ? late : onTime).push(message);
+    }
+  }
+  const random = seededRandom(options.seed);
+  const delayed = flights.filter(() => random() < DELAYED_SHARE).map((flight) => {
+    const delay = 60 * (5 + Math.floor(random() * 36));
+    return { ...flight, departure_time: flight.departure_time + delay, arrival_time: flight.arrival_time + delay };
+  });
+
+  const phase1 = { flights, bags: onTime };
+  const phase2 = { flights: delayed, bags: late };
+  return {
+    phases: [phase1, phase2],
+    digests: [expectedDigests([phase1]), expectedDigests([phase1, phase2])],
+    generatedBags,
+  };
+}
+
+/** The digest of every flight's work once `phases` are applied in order, computed as the scanner does. */
+function expectedDigests(phases: readonly Phase[]): Map<string, string> {
+  const flights = new Map<string, Flight>();
+  const itineraries = new Map<string, readonly string[]>();
+  for (const phase of phases) {
+    for (const flight of phase.flights) flights.set(flight.id, flight);
+    for (const bag of phase.bags) itineraries.set(bag.id, bag.flights);
+  }
+  const departures = new Map([...flights.values()].map((flight) => [flight.id, flight.departure_time]));
+  const digests = new Map<string, string>();
+  for (const flight of flights.values()) {
+    const bags: Record<string, number> = {};
+    const nextFlights: Record<string, string | null> = {};
+    for (const bag of flight.bags) {
+      const { value, nextFlight } = nextDeparture(flight.id, { itinerary: itineraries.get(bag) ?? null, departures });
+      bags[bag] = value;
+      nextFlights[bag] = nextFlight;
+    }
+    digests.set(
+      flight.id,
+      workDigest({ id: flight.id, arrival_time: flight.arrival_time, bags, next_flights: nextFlights }),
+    );
+  }
+  return digests;
+}
+
+/** How many flights' work changes from phase 1 to phase 2 (the corrections a fault-free run publishes). */
+export function corrections(dataset: ChaosDataset): number {
+  const [before, after] = dataset.digests;
+  return [...after].filter(([id, digest]) => before.get(id) !== digest).length;
+}

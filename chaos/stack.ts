@@ -1,0 +1,65 @@
+/** The chaos suite's own Redis and Kafka (stack/ modules with the chaos folder and ports), stopped and restarted at will. */
+import { environment } from "../lib/runtime.ts";
+import { startKafka, stopKafka } from "../stack/kafka_broker.ts";
+import { startRedis, stopRedis } from "../stack/redis_server.ts";
+import { loadStackSettings, type StackSettings } from "../stack/settings.ts";
+import type { ChaosSettings } from "./settings.ts";
+
+/** Start and stop functions for the chaos stack's servers. */
+export class ChaosStack {
+  readonly settings: StackSettings;
+
+  constructor(stack: ChaosSettings["stack"]) {
+    // Only where the Kafka jars are and how big the broker is come from the environment: no password, port or
+    // folder of another stack (`deno task test` exports the test stack's) may leak in.
+    const env = environment();
+    const inherited = [
+      "XDG_CACHE_HOME",
+      "STACK_CACHE_DIR",
+      "KAFKA_VERSION",
+      "STACK_KAFKA_HEAP",
+      "STACK_START_TIMEOUT_SECONDS",
+    ];
+    this.settings = loadStackSettings({
+      ...Object.fromEntries(inherited.map((name) => [name, env[name]])),
+      STACK_DIR: stack.dir,
+      STACK_REDIS_PORT: String(stack.redisPort),
+      STACK_KAFKA_PORT: String(stack.kafkaPort),
+      STACK_KAFKA_CONTROLLER_PORT: String(stack.kafkaControllerPort),
+    });
+  }
+
+  get redisUrl(): string {
+    return `redis://127.0.0.1:${this.settings.redisPort}`;
+  }
+
+  get brokers(): string {
+    return `127.0.0.1:${this.settings.kafkaPort}`;
+  }
+
+  /** Starts both servers (a no-op for one already running) and waits until they answer. */
+  async up(): Promise<void> {
+    await startRedis(this.settings);
+    await startKafka(this.settings);
+  }
+
+  /** Stops both servers. */
+  async down(): Promise<void> {
+    await stopKafka(this.settings);
+    await stopRedis(this.settings);
+  }
+
+  /** Stops Redis and starts it again: it runs without persistence, so every key is lost. */
+  async restartRedisEmpty(): Promise<void> {
+    await stopRedis(this.settings);
+    await startRedis(this.settings);
+  }
+
+  stopKafka(): Promise<boolean> {
+    return stopKafka(this.settings);
+  }
+
+  startKafka(): Promise<void> {
+    return startKafka(this.settings);
+  }
+}
