@@ -28,7 +28,8 @@ export function createKafka(config: Config, logger: Logger): Kafka {
     brokers: [...config.kafka.brokers],
     ...securityOptions(config),
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 300, retries: 10 },
+    // Capped at 5 s between attempts: kafkajs' default (30 s) made recovery after a broker outage take ~25 s.
+    retry: { initialRetryTime: 300, maxRetryTime: 5_000, retries: 10 },
     logCreator: () => (entry: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry.log;
       // Our senders retry a bounded number of times on purpose (a send that gives up leaves its work claimed

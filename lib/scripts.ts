@@ -10,6 +10,7 @@ import claimFlightWork from "../lua/claim_flight_work.lua" with { type: "text" }
 import confirmFlightWork from "../lua/confirm_flight_work.lua" with { type: "text" };
 import expireFlights from "../lua/expire_flights.lua" with { type: "text" };
 import readHashFields from "../lua/read_hash_fields.lua" with { type: "text" };
+import restoreFlightWork from "../lua/restore_flight_work.lua" with { type: "text" };
 import upsertBags from "../lua/upsert_bags.lua" with { type: "text" };
 import upsertFlights from "../lua/upsert_flights.lua" with { type: "text" };
 
@@ -22,6 +23,7 @@ const SOURCES = {
   append_work_entries: appendWorkEntries,
   expire_flights: expireFlights,
   read_hash_fields: readHashFields,
+  restore_flight_work: restoreFlightWork,
 } as const satisfies Record<string, string>;
 
 export type ScriptName = keyof typeof SOURCES;

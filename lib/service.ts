@@ -35,7 +35,22 @@ export async function runService(service: ServiceName, start: (context: ServiceC
     exit(2);
   }
   const logger = createLogger(service, config.logLevel);
-  try {
+  // Everything started so far, closed in reverse order; a signal during start-up waits for it to finish first.
+  const closers: (() => Promise<unknown>)[] = [];
+  let startup: Promise<void> = Promise.resolve();
+  onShutdownSignal(async (signal) => {
+    logger.info({ signal }, `${service} stopping`);
+    try {
+      await startup.catch(() => {});
+      for (const close of closers.reverse()) await close();
+      logger.info(`${service} stopped`);
+      exit(0);
+    } catch (error) {
+      logger.error({ err: String(error) }, `${service} did not stop cleanly`);
+      exit(1);
+    }
+  });
+  startup = (async () => {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
     // prom-client names three gauges *_total, a suffix Prometheus reserves for counters (promtool check metrics).
@@ -46,27 +61,20 @@ export async function runService(service: ServiceName, start: (context: ServiceC
     }
     const kafka = createKafka(config, logger);
     const redis = await connectRedis(config.redisUrl, service, logger);
+    closers.push(() => redis.quit());
     const kafkaCheck = kafkaHealth(kafka);
+    closers.push(() => kafkaCheck.close());
     const server = await startMetricsServer(config.metrics.host, config.metrics.port, registry, {
       kafka: kafkaCheck.check,
       redis: redisHealth(redis),
     });
+    closers.push(() => server.close());
     const worker = await start({ config, logger, registry, kafka, redis });
+    closers.push(() => worker.close());
     logger.info({ metrics_port: server.port }, `${service} started`);
-    onShutdownSignal(async (signal) => {
-      logger.info({ signal }, `${service} stopping`);
-      try {
-        await worker.close();
-        await kafkaCheck.close();
-        await server.close();
-        await redis.quit();
-        logger.info(`${service} stopped`);
-        exit(0);
-      } catch (error) {
-        logger.error({ err: String(error) }, `${service} did not stop cleanly`);
-        exit(1);
-      }
-    });
+  })();
+  try {
+    await startup;
   } catch (error) {
     logger.fatal({ err: error instanceof Error ? error.stack : String(error) }, `${service} could not start`);
     exit(1);

@@ -15,7 +15,7 @@ import type { Config } from "./config.ts";
 import { parseFlightWork, workDigest } from "./domain/work.ts";
 import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "./keys.ts";
 import type { Logger } from "./log.ts";
-import restoreSource from "../lua/restore_flight_work.lua" with { type: "text" };
+import { LuaScript, scriptSource } from "./scripts.ts";
 
 /** The highest revision of a flight found in the topic. */
 interface Published {
@@ -54,13 +54,14 @@ export async function restoreWorkStateIfLost(
   // Flights past the retentions are gone from Redis (or about to be): their states are not needed.
   const horizon = nowSeconds - Math.min(config.scan.stateRetentionSeconds, config.scan.dataRetentionSeconds);
   const flights = [...published].filter(([, work]) => work.arrival >= horizon);
+  const script = new LuaScript("restore_flight_work", scriptSource("restore_flight_work"), redis);
   let restored = 0;
   for (let start = 0; start < flights.length; start += FLIGHTS_PER_CALL) {
     const chunk = flights.slice(start, start + FLIGHTS_PER_CALL);
     const keys = [FLIGHTS_ARRIVED, ...chunk.map(([id]) => workStateKey(id))];
     const args = chunk.flatMap(([id, work]) => [id, work.revision, work.digest, work.arrival]);
     restored += Number(
-      await redis.eval(restoreSource, keys.length, ...keys, config.scan.stateRetentionSeconds, ...args),
+      await script.run(keys, [config.scan.stateRetentionSeconds, ...args]),
     );
   }
   await redis.hset(WORK_STATE, "restored_at", Math.floor(nowSeconds));

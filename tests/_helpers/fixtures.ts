@@ -98,9 +98,12 @@ export async function produce(
   key?: (value: unknown, index: number) => string | null,
 ): Promise<void> {
   await createTopic(kafka, topic);
+  // Idempotent, so a request kafkajs retries after a timeout never duplicates messages in the topic.
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
+    idempotent: true,
+    maxInFlightRequests: 1,
   });
   await producer.connect();
   try {
