@@ -2,6 +2,7 @@
  * Hostile messages for the fuzz test, each with the outcome the consumers must give it: stored (and
  * what Redis must then hold) or dead-lettered. Seeded, so a failure reproduces.
  */
+import { seededRandom } from "../../chaos/settings.ts";
 
 /** A message to produce, keyed by a unique `key` so the test can find it in Redis or the dead-letter topic. */
 export interface HostileMessage {
@@ -9,18 +10,6 @@ export interface HostileMessage {
   readonly value: string | Uint8Array;
   /** The id stored when the message is valid; undefined when it must be dead-lettered. */
   readonly storesId?: string;
-}
-
-/** A small seeded PRNG (mulberry32). */
-function random(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const BAD_IDS = [
@@ -42,7 +31,7 @@ type Flight = Record<string, unknown>;
 
 /** `count` hostile flight messages; `now` bounds valid timestamps. */
 export function hostileFlights(count: number, now: number, seed = 7): HostileMessage[] {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
   const messages: HostileMessage[] = [];
   for (let i = 0; i < count; i++) {
@@ -117,7 +106,7 @@ export function hostileFlights(count: number, now: number, seed = 7): HostileMes
 
 /** `count` hostile bag messages. */
 export function hostileBags(count: number, seed = 11): HostileMessage[] {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(rand() * items.length)]!;
   const messages: HostileMessage[] = [];
   for (let i = 0; i < count; i++) {
