@@ -9,6 +9,7 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import type { Config } from "./config.ts";
+import { waitFor } from "./poll.ts";
 import type { Logger } from "./log.ts";
 
 export { Kafka };
@@ -91,7 +92,21 @@ export function sendGroups<M extends { value: string | Uint8Array | null }>(mess
 }
 
 /** Creates each topic that does not exist yet with the configured partition count. */
-export async function ensureTopics(kafka: Kafka, config: Config, topics: string[]): Promise<void> {
+export function ensureTopics(kafka: Kafka, config: Config, topics: string[]): Promise<void> {
+  return createTopicsIfMissing(kafka, topics, config.kafka.partitions, config.kafka.replicationFactor);
+}
+
+/**
+ * Creates the missing topics and waits until every partition has a leader. Several processes may
+ * create the same topic at once (replicas starting together): the loser's "already exists" or a
+ * metadata request answered before the leaders are elected is not an error, so both are waited out.
+ */
+export async function createTopicsIfMissing(
+  kafka: Kafka,
+  topics: string[],
+  partitions: number,
+  replicationFactor: number,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -99,13 +114,20 @@ export async function ensureTopics(kafka: Kafka, config: Config, topics: string[
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length === 0) return;
     await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic,
-        numPartitions: config.kafka.partitions,
-        replicationFactor: config.kafka.replicationFactor,
-      })),
+      waitForLeaders: false,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
+    }).catch((error) => {
+      if ((error as { type?: string }).type !== "TOPIC_ALREADY_EXISTS") throw error;
     });
+    await waitFor(
+      async () => {
+        const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
+        return described.every((topic) => topic.partitions.length > 0 && topic.partitions.every((p) => p.leader >= 0));
+      },
+      30_000,
+      (last) => `topics ${missing.join(", ")} have no leaders after 30 s (${last})`,
+      200,
+    );
   } finally {
     await admin.disconnect();
   }

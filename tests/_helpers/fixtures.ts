@@ -7,7 +7,7 @@ import { Kafka, logLevel, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
 import { type Config, loadConfig, type ServiceName } from "../../lib/config.ts";
 import { createLogger, type Logger } from "../../lib/log.ts";
-import { sendGroups } from "../../lib/kafka.ts";
+import { createTopicsIfMissing, sendGroups } from "../../lib/kafka.ts";
 import { connectRedis, type Redis } from "../../lib/redis.ts";
 import { environment } from "../../lib/runtime.ts";
 import { waitFor } from "../../lib/poll.ts";
@@ -72,19 +72,8 @@ export function testKafka(config: Config): Kafka {
 }
 
 /** Creates `topic` with `partitions` partitions unless it exists (the broker does not auto-create topics). */
-export async function createTopic(kafka: Kafka, topic: string, partitions = 3): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if (!(await admin.listTopics()).includes(topic)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
+export function createTopic(kafka: Kafka, topic: string, partitions = 3): Promise<void> {
+  return createTopicsIfMissing(kafka, [topic], partitions, 1);
 }
 
 /**

@@ -62,9 +62,11 @@ Deno.test("consumers fed 10,000 hostile messages store the valid ones, dead-lett
     assert.equal(keys.length, storedFlights.length + storedBags.length + 5);
 
     assert.ok(flightWorker.isRunning() && bagWorker.isRunning(), "no worker crashed");
-  } finally {
     assert.equal(await flightWorker.kill("SIGTERM"), 0);
     assert.equal(await bagWorker.kill("SIGTERM"), 0);
+  } finally {
+    await flightWorker.kill("SIGKILL");
+    await bagWorker.kill("SIGKILL");
     await redis.quit();
   }
 });
