@@ -5,34 +5,17 @@
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { commandArgs, environment, exit } from "../lib/runtime.ts";
+import { taskArgs } from "../dev/tasks.ts";
 import { TEST_STACK_ENV } from "./_helpers/test_stack.ts";
 
 const env: Record<string, string | undefined> = { ...environment(), ...TEST_STACK_ENV };
 const deno = process.execPath;
 const run = (args: string[]) => spawnSync(deno, args, { stdio: "inherit", env }).status ?? 1;
 
-const stackTask = [
-  "run",
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys",
-  "stack/stack.ts",
-];
+// The stack runs exactly as `deno task stack` runs it; the tests get the same broad permissions as a developer.
+const stackTask = taskArgs("stack");
+const testPermissions = ["--allow-run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"];
 if (run([...stackTask, "up"]) !== 0) exit(1);
-const status = run([
-  "test",
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys",
-  "--sanitize-ops",
-  "--sanitize-resources",
-  ...commandArgs(),
-]);
+const status = run(["test", ...testPermissions, "--sanitize-ops", "--sanitize-resources", ...commandArgs()]);
 if (env.KEEP_TEST_STACK !== "1") run([...stackTask, "down"]);
 exit(status);

@@ -6,18 +6,10 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import type { ReportRow } from "../../chaos/report.ts";
+import { taskArgs } from "../../dev/tasks.ts";
 
 /** The `chaos` task's command line in deno.json. */
-const CHAOS_TASK = [
-  "run",
-  "--allow-run",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-net",
-  "--allow-sys",
-  "chaos/chaos.ts",
-];
+const CHAOS_TASK = taskArgs("chaos");
 
 Deno.test({
   name:
