@@ -114,10 +114,12 @@ export async function createTopicsIfMissing(
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
     if (missing.length === 0) return;
     await admin.createTopics({
-      waitForLeaders: false,
+      waitForLeaders: true,
       topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
     }).catch((error) => {
-      if ((error as { type?: string }).type !== "TOPIC_ALREADY_EXISTS") throw error;
+      // Another process created it first, or the leaders were not known yet: the wait below settles both.
+      const type = (error as { type?: string }).type;
+      if (type !== "TOPIC_ALREADY_EXISTS" && type !== "UNKNOWN_TOPIC_OR_PARTITION") throw error;
     });
     await waitFor(
       async () => {

@@ -13,6 +13,7 @@ import type { Redis } from "ioredis";
 import type { Kafka, KafkaMessage } from "kafkajs";
 import type { Config } from "./config.ts";
 import { parseFlightWork, workDigest } from "./domain/work.ts";
+import { waitFor } from "./poll.ts";
 import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "./keys.ts";
 import type { Logger } from "./log.ts";
 import { LuaScript, scriptSource } from "./scripts.ts";
@@ -82,8 +83,15 @@ async function readTopicToEnd(
   await admin.connect();
   const groupId = `${groupPrefix}-${randomUUID()}`;
   try {
+    // Right after a topic is created the broker can still answer NOT_LEADER for a moment: ask again.
+    const offsets = await waitFor(
+      () => admin.fetchTopicOffsets(topic),
+      10_000,
+      (last) => `offsets of ${topic}: ${last}`,
+      200,
+    );
     const ends = new Map(
-      (await admin.fetchTopicOffsets(topic))
+      offsets
         .filter((partition) => BigInt(partition.high) > BigInt(partition.low))
         .map((partition) => [partition.partition, BigInt(partition.high)]),
     );
