@@ -8,6 +8,7 @@
 import { AssignerProtocol, Kafka, logLevel, type PartitionAssigner, PartitionAssigners } from "kafkajs";
 import { Buffer } from "node:buffer";
 import { environment, exit, onShutdownSignal } from "../lib/runtime.ts";
+import { DecodeCounter } from "./decode_counter.ts";
 
 const env = environment();
 const processes = Number(env.BENCH_PROCESSES ?? "1");
@@ -44,10 +45,7 @@ const consumer = kafka.consumer({
   heartbeatInterval: 3_000,
   maxBytesPerPartition: 1_048_576,
 });
-const decoder = new TextDecoder("utf-8", { fatal: true });
-let decoded = 0;
-let reported = -1;
-let fields = 0;
+const counter = new DecodeCounter();
 
 await consumer.connect();
 await consumer.subscribe({ topic: env.BENCH_TOPIC ?? "", fromBeginning: true });
@@ -55,21 +53,13 @@ await consumer.run({
   partitionsConsumedConcurrently: Number(env.CONSUMER_PARTITIONS_CONCURRENTLY ?? "2"),
   eachBatch: async ({ batch }) => {
     for (const message of batch.messages) {
-      const value = JSON.parse(decoder.decode(message.value ?? new Uint8Array())) as Record<string, unknown>;
-      fields += Object.keys(value).length;
-      decoded += 1;
+      counter.decode(message.value);
     }
   },
 });
 
-const report = setInterval(() => {
-  if (decoded === reported) return;
-  reported = decoded;
-  console.log(JSON.stringify({ decoded, fields }));
-}, 50);
-
 onShutdownSignal(async () => {
-  clearInterval(report);
+  counter.stop();
   await consumer.disconnect();
   exit(0);
 });

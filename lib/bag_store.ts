@@ -11,12 +11,15 @@ export async function createBagStore(redis: Redis, topic: string) {
   const script = await loadScript(redis, "upsert_bags");
   const store = async (request: StoreRequest<Bag>): Promise<StoreResult> => {
     const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
-    const args: (string | number)[] = [request.partition, request.mustHaveState ? "1" : "0", request.lastOffset];
+    const offsets: string[] = [];
+    const itineraries: string[] = [];
     for (const { offset, record } of request.records) {
       keys.push(bagKey(record.id));
-      args.push(offset, JSON.stringify(record.flights));
+      offsets.push(offset);
+      itineraries.push(JSON.stringify(record.flights));
     }
-    return toStoreResult(await script.run(keys, args));
+    const args = [request.partition, request.mustHaveState ? "1" : "0", request.lastOffset, offsets.join(",")];
+    return toStoreResult(await script.run(keys, [...args, ...itineraries]));
   };
   const hasState = async (partition: number) =>
     (await redis.hexists(appliedOffsetsKey(topic), String(partition))) === 1;

@@ -5,6 +5,12 @@
  * Exactly-once into Redis: `store` records the last applied offset per partition atomically with
  * the data, so a redelivery (after a crash, a rebalance or a second replica) changes nothing.
  * When Redis reports that its record is gone (it lost its data), the partition is replayed from the start.
+ *
+ * Throughput: kafkajs fetches the next batch only once every handler of the last fetch has returned.
+ * So a batch's stores run in a lane of their own (one per partition, in offset order) while kafkajs
+ * fetches and decodes the next batch; a partition's next batch waits for its lane. Offsets are
+ * committed to Kafka by the lane, only once stored, so a crash replays at most what was in flight,
+ * which the offsets recorded in Redis turn into no-ops.
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { deadLetterTopic, sendToDeadLetters } from "./dead_letters.ts";
@@ -12,6 +18,7 @@ import { createProducer } from "./kafka.ts";
 import type { Logger } from "./log.ts";
 import { InvalidMessage } from "./domain/validation.ts";
 import { retryUntilDone } from "./retry.ts";
+import { settlesWithin } from "./poll.ts";
 import type { ConsumerMetrics } from "./consumer_metrics.ts";
 
 /** A valid message with its offset. */
@@ -51,6 +58,8 @@ export interface BatchConsumerOptions<T> {
 
 /** How often partitions that have state are checked for a Redis that lost its data while idle. */
 const STATE_CHECK_MS = 5_000;
+/** How long close() waits for the stores in flight before giving up on them (they are replayed). */
+const CLOSE_DRAIN_MS = 10_000;
 
 export { deadLetterTopic };
 
@@ -59,6 +68,13 @@ export class BatchConsumer<T> {
   private readonly producer: Producer;
   private readonly partitionsApplied = new Set<number>();
   private readonly lowWatermarks = new Map<number, bigint>();
+  /** Per partition: the stores of the batch in hand, running while the next batch is fetched. */
+  private readonly lanes = new Map<number, Promise<void>>();
+  /** Per partition: bumped by a replay, so that the lanes started before it stop and commit nothing. */
+  private readonly generations = new Map<number, number>();
+  /** Per partition: the next offset to consume, once everything before it is stored (what to commit). */
+  private readonly storedOffsets = new Map<number, string>();
+  private readonly committedOffsets = new Map<number, string>();
   private assigned: number[] = [];
   private stateCheck: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
@@ -89,18 +105,27 @@ export class BatchConsumer<T> {
     this.running = true;
     this.stateCheck = setInterval(() => void this.replayPartitionsWithLostState(), STATE_CHECK_MS);
     await this.consumer.run({
-      autoCommit: true,
+      // Only the lanes know what is stored; they commit it themselves.
+      autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently,
       eachBatch: (payload) => this.handleBatch(payload),
     });
   }
 
-  /** Stops fetching, lets the batch in hand finish and commit, and disconnects. Safe to call twice. */
-  close(): Promise<void> {
+  /**
+   * Stops fetching, lets the batches in hand finish storing and commit (for up to `drainMs`; Redis may
+   * be down), and disconnects. Safe to call twice.
+   */
+  close(drainMs = CLOSE_DRAIN_MS): Promise<void> {
     this.closing ??= (async () => {
-      this.running = false;
       clearInterval(this.stateCheck);
+      await this.consumer.stop();
+      if (!await settlesWithin(Promise.all(this.lanes.values()), drainMs)) {
+        this.options.logger.warn("stores still in flight at shutdown; they are replayed at the next start");
+      }
+      this.running = false;
+      await Promise.all(this.lanes.values());
       await this.consumer.disconnect();
       await this.producer.disconnect();
     })();
@@ -109,27 +134,81 @@ export class BatchConsumer<T> {
 
   private async handleBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    this.options.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Number(batch.offsetLag()));
-    for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
-      if (!payload.isRunning() || payload.isStale()) return;
-      const chunk = batch.messages.slice(start, start + this.options.chunkSize);
-      const replayFrom = await this.handleChunk(batch.partition, chunk, payload);
-      if (replayFrom !== undefined) {
-        this.replay(batch.partition, replayFrom);
-        return;
+    const partition = batch.partition;
+    this.options.metrics.lag.set({ topic: batch.topic, partition: String(partition) }, Number(batch.offsetLag()));
+    // One batch in flight per partition: this one waits until the previous one is stored.
+    await this.lanes.get(partition);
+    if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+    const lane = this.storeBatch(payload, this.generation(partition));
+    this.lanes.set(partition, lane);
+    payload.resolveOffset(batch.lastOffset());
+  }
+
+  /** Dead-letters and stores a batch chunk by chunk, then commits it; never rejects. */
+  private async storeBatch(payload: EachBatchPayload, generation: number): Promise<void> {
+    const { batch } = payload;
+    const partition = batch.partition;
+    const current = () => this.running && generation === this.generation(partition);
+    try {
+      for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
+        if (!current()) return;
+        const chunk = batch.messages.slice(start, start + this.options.chunkSize);
+        const replayFrom = await this.handleChunk(partition, chunk, payload);
+        if (!current()) return;
+        if (replayFrom !== undefined) {
+          this.replay(partition, replayFrom);
+          return;
+        }
+        this.storedOffsets.set(partition, String(BigInt(chunk[chunk.length - 1]!.offset) + 1n));
+        // kafkajs notices a rebalance from its own heartbeats as well; this one only keeps the session alive.
+        await payload.heartbeat().catch(() => {});
       }
-      const last = chunk[chunk.length - 1]!;
-      payload.resolveOffset(last.offset);
-      await payload.heartbeat();
+      await this.commitStored(partition);
+    } catch (error) {
+      if (!current()) return;
+      // The batch's offsets were resolved when it was handed over: fetch again from what is stored.
+      const from = this.storedOffsets.get(partition) ?? batch.firstOffset() ?? "0";
+      this.options.logger.error(
+        { partition, offset: from, err: error instanceof Error ? error.message : String(error) },
+        "storing a batch failed; fetching it again",
+      );
+      this.restartFrom(partition, from);
     }
-    await payload.commitOffsetsIfNecessary();
+  }
+
+  /** Commits what is stored of `partition`; a failure (rebalance in progress, broker away) waits for the next batch. */
+  private async commitStored(partition: number): Promise<void> {
+    const offset = this.storedOffsets.get(partition);
+    if (offset === undefined || offset === this.committedOffsets.get(partition)) return;
+    try {
+      await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset }]);
+      this.committedOffsets.set(partition, offset);
+    } catch (error) {
+      this.options.logger.debug(
+        { partition, offset, err: error instanceof Error ? error.message : String(error) },
+        "offset commit failed; the next batch commits it",
+      );
+    }
+  }
+
+  private generation(partition: number): number {
+    return this.generations.get(partition) ?? 0;
+  }
+
+  /** Fetches `partition` again from `offset`: lanes of older generations stop, and the offset is committed. */
+  private restartFrom(partition: number, offset: string): void {
+    this.generations.set(partition, this.generation(partition) + 1);
+    this.storedOffsets.set(partition, offset);
+    this.consumer.seek({ topic: this.options.topic, partition, offset });
+    // Committed now, so that a crash during a replay starts the replay again instead of skipping it.
+    void this.commitStored(partition);
   }
 
   private replay(partition: number, from: bigint): void {
     this.options.logger.warn({ partition, offset: from.toString() }, "Redis lost this partition's state; replaying it");
     this.options.metrics.stateResyncs.inc({ topic: this.options.topic });
     this.partitionsApplied.delete(partition);
-    this.consumer.seek({ topic: this.options.topic, partition, offset: from.toString() });
+    this.restartFrom(partition, from.toString());
   }
 
   /** Notices a Redis that lost its data even when no new message arrives. */
@@ -162,7 +241,8 @@ export class BatchConsumer<T> {
         invalid.push({ message, reason: error.reason });
       }
     }
-    const keepGoing = () => this.running && payload.isRunning();
+    // The lane outlives the eachBatch call, so only this consumer's own flag says whether to keep trying.
+    const keepGoing = () => this.running;
     if (invalid.length > 0) {
       await retryUntilDone(
         "dead-lettering",

@@ -93,14 +93,18 @@ Deno.test("upsert_bags.lua stores itineraries, [] for none, counts each bag once
   try {
     const script = await loadScript(redis, "upsert_bags");
     const keys = ["bag:count", "offsets:bags", "bag:id:BAG_1", "bag:id:BAG_2", "bag:id:BAG_1"];
-    assert.deepEqual(await script.run(keys, [1, "0", 12, 10, '["FL_1"]', 11, "[]", 12, '["FL_1","FL_2"]']), [1, 3, 2]);
-    assert.deepEqual(await script.run(keys.slice(0, 3), [1, "1", 12, 12, '["FL_9"]']), [1, 0, 0]);
-    assert.deepEqual(await script.run(keys.slice(0, 3), [3, "1", 0, 0, "[]"]), [-20, 0, 0]);
+    assert.deepEqual(await script.run(keys, [1, "0", 12, "10,11,12", '["FL_1"]', "[]", '["FL_1","FL_2"]']), [1, 3, 2]);
+    // A whole redelivery changes nothing; a partial one applies only the offsets past the recorded one.
+    assert.deepEqual(await script.run(keys.slice(0, 3), [1, "1", 12, "12", '["FL_9"]']), [1, 0, 0]);
+    const redelivered = ["bag:count", "offsets:bags", "bag:id:BAG_2", "bag:id:BAG_3"];
+    assert.deepEqual(await script.run(redelivered, [1, "1", 14, "11,14", '["FL_8"]', '["FL_3"]']), [1, 1, 1]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [3, "1", 0, "0", "[]"]), [-20, 0, 0]);
     assert.deepEqual(await snapshot(redis), {
-      "bag:count": "2",
+      "bag:count": "3",
       "bag:id:BAG_1": { flights: '["FL_1","FL_2"]' },
       "bag:id:BAG_2": { flights: "[]" },
-      "offsets:bags": { "1": "12" },
+      "bag:id:BAG_3": { flights: '["FL_3"]' },
+      "offsets:bags": { "1": "14" },
     });
   } finally {
     await redis.quit();
@@ -113,7 +117,11 @@ Deno.test("LuaScript.run() reloads a script that Redis forgot (NOSCRIPT after SC
     const script = await loadScript(redis, "upsert_bags");
     await redis.script("FLUSH");
     assert.deepEqual(await redis.script("EXISTS", script.sha), [0]);
-    assert.deepEqual(await script.run(["bag:count", "offsets:bags", "bag:id:BAG_1"], [0, "0", 0, 0, "[]"]), [1, 1, 1]);
+    assert.deepEqual(await script.run(["bag:count", "offsets:bags", "bag:id:BAG_1"], [0, "0", 0, "0", "[]"]), [
+      1,
+      1,
+      1,
+    ]);
     assert.deepEqual(await redis.script("EXISTS", script.sha), [1]);
   } finally {
     await redis.quit();
