@@ -18,6 +18,7 @@ import { brokerConsumeCeiling, brokerProduceCeiling } from "./broker_ceiling.ts"
 import { bridgeCounters, bridgeStage } from "./bridge_stage.ts";
 import { decodeCeiling, luaCeiling } from "./client_ceilings.ts";
 import { consumeStage } from "./consume.ts";
+import { cpuBoundPerSecond } from "./cpu.ts";
 import { stopAllWorkers } from "./workers.ts";
 import { latencyPhase } from "./latency.ts";
 import { describeMachine } from "./machine.ts";
@@ -135,6 +136,11 @@ try {
     bagMemorySample.map((bag) => bagKey(bag.id)),
     (index) => `${bagMemorySample[index]!.flights.length} flights`,
   );
+  // The seed's contract alone (key `bag:id:<id>`, field `flights`, the JSON itinerary) before any Redis overhead.
+  const rawBytesPerBag = bagMemorySample.reduce(
+    (sum, bag) => sum + bagKey(bag.id).length + "flights".length + JSON.stringify(bag.flights).length,
+    0,
+  ) / bagMemorySample.length;
 
   // The scans run in this process: drop what the ceilings needed, so they run in a heap as lean as a scanner's.
   samples.flights = [];
@@ -179,11 +185,12 @@ try {
     );
   }
 
+  const machine = await describeMachine(redis, loadAverageAtStart);
   const results: Results = {
     startedAt,
     totalSeconds: (performance.now() - began) / 1000,
     options,
-    machine: await describeMachine(redis, loadAverageAtStart),
+    machine,
     dataset: {
       bagsGenerated: produced.bagsGenerated,
       bagsSent: produced.bagsSent,
@@ -202,6 +209,10 @@ try {
       luaBagsPerSecond: lua.bagsPerSecond,
       scanReadsPerSecond: reads.workItemsPerSecond,
       bridgeAppendPerSecond: append.entriesPerSecond,
+      cpuBoundBagsPerSecond: cpuBoundPerSecond(machine.cores, [
+        decode.cpuMicrosecondsPerMessage.total ?? 0,
+        lua.cpuMicrosecondsPerBag["redis-server"] ?? 0,
+      ]),
     },
     stages: {
       produce: {
@@ -228,7 +239,7 @@ try {
       },
       latency,
     },
-    memory: { perBag, perFlight },
+    memory: { perBag: { ...perBag, rawBytesPerItem: rawBytesPerBag }, perFlight },
     cpuMicroseconds: {
       "bag, consumed": bags.cpuMicrosecondsPerMessage,
       "bag, decode-only": decode.cpuMicrosecondsPerMessage,

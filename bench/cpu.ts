@@ -69,3 +69,11 @@ export function cpuPerUnit(used: Record<string, number>, units: number): Record<
   perUnit.total = (total * 1e6) / Math.max(1, units);
   return perUnit;
 }
+
+/**
+ * The most units a second that `cores` fully busy cores allow when one unit costs the sum of
+ * `microseconds` of CPU (for example decode-only's CPU plus Redis' CPU of the Lua upsert alone).
+ */
+export function cpuBoundPerSecond(cores: number, microseconds: readonly number[]): number {
+  return (cores * 1_000_000) / microseconds.reduce((sum, us) => sum + us, 0);
+}

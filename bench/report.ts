@@ -36,7 +36,11 @@ export interface Results {
     };
     readonly latency: Latency;
   };
-  readonly memory: { readonly perBag: MemoryFigures; readonly perFlight: MemoryFigures };
+  readonly memory: {
+    /** rawBytesPerItem: the key, field and value bytes of the seed's bag hash alone, before Redis' own overhead. */
+    readonly perBag: MemoryFigures & { readonly rawBytesPerItem: number };
+    readonly perFlight: MemoryFigures;
+  };
   /** Per stage or ceiling: CPU microseconds per unit of work of each process involved, and their total. */
   readonly cpuMicroseconds: Record<string, Record<string, number>>;
   readonly peakRssBytes: Record<string, number | undefined>;
@@ -102,6 +106,16 @@ export function table(results: Results): string {
     ]);
   vs("Lua upsert alone", ceilings.luaBagsPerSecond!);
   vs("broker alone (ConsumerPerformance)", ceilings.brokerConsumePerSecond!);
+  vs(
+    `CPU bound: ${results.machine.cores} cores / (decode-only + Redis' Lua) CPU per bag`,
+    ceilings.cpuBoundBagsPerSecond!,
+  );
+  rows.push([
+    "  CPU bound vs decode-only",
+    "",
+    "",
+    (ceilings.cpuBoundBagsPerSecond! / ceilings.decodeOnlyPerSecond!).toFixed(2),
+  ]);
   rated("arrival scan", stages.scan, "work items/s");
   rows.push([
     "scan of one ~400-bag flight",
@@ -118,6 +132,7 @@ export function table(results: Results): string {
     `MEMORY USAGE ${memory.perBag.meanKeyBytes.toFixed(1)} B/key (${byLegs.join(", ")})`,
     "",
   ]);
+  rows.push(["  the seed's key, field and value alone", `${memory.perBag.rawBytesPerItem.toFixed(1)} B`, "", ""]);
   rows.push([
     "Redis per flight",
     `${int(memory.perFlight.bytesPerItem)} B`,

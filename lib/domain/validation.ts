@@ -59,19 +59,40 @@ export function requireId(value: unknown, field: string): string {
   return value;
 }
 
+/** Lists up to this long are checked for repeats pairwise: cheaper than a Set for an itinerary's few flights. */
+const PAIRWISE_REPEAT_CHECK_MAX = 8;
+
 /** Checks a list of distinct ids of at most `max` entries. */
 export function requireIdList(value: unknown, field: string, max: number, limitName: string): string[] {
   if (!Array.isArray(value)) throw new InvalidMessage(`'${field}' must be an array of ids`);
   if (value.length > max) {
     throw new InvalidMessage(`'${field}' has ${value.length} entries, more than ${limitName} (${max})`);
   }
+  // Runs for every bag of every message: no per-item allocation on the valid path.
+  for (let index = 0; index < value.length; index++) {
+    const item = value[index];
+    if (typeof item !== "string" || !ID_PATTERN.test(item)) requireId(item, `${field}[${index}]`);
+  }
+  const ids = value as string[];
+  const repeated = ids.length <= PAIRWISE_REPEAT_CHECK_MAX ? firstRepeatPairwise(ids) : firstRepeat(ids);
+  if (repeated !== undefined) throw new InvalidMessage(`'${field}' lists ${repeated} twice`);
+  return ids;
+}
+
+function firstRepeatPairwise(ids: readonly string[]): string | undefined {
+  for (let i = 1; i < ids.length; i++) {
+    for (let j = 0; j < i; j++) if (ids[j] === ids[i]) return ids[i];
+  }
+  return undefined;
+}
+
+function firstRepeat(ids: readonly string[]): string | undefined {
   const seen = new Set<string>();
-  for (const [index, item] of value.entries()) {
-    const id = requireId(item, `${field}[${index}]`);
-    if (seen.has(id)) throw new InvalidMessage(`'${field}' lists ${id} twice`);
+  for (const id of ids) {
+    if (seen.has(id)) return id;
     seen.add(id);
   }
-  return value as string[];
+  return undefined;
 }
 
 /** Checks a Unix timestamp in seconds between MIN_TIMESTAMP and now + maxFutureSeconds. */

@@ -6,6 +6,7 @@
 
 import { loadConfig, type ServiceName } from "../../lib/config.ts";
 import { denoPermissionFlags, ENTRYPOINTS } from "../../launcher/permissions.ts";
+import { waitFor } from "../../lib/poll.ts";
 
 /** A running worker process. */
 export interface WorkerProcess {
@@ -26,6 +27,15 @@ export function startWorker(script: string, env: Record<string, string | undefin
   if (!service) throw new Error(`${script} is not a process entrypoint`);
   const flags = denoPermissionFlags(loadConfig(service, env));
   return startProcess(Deno.execPath(), ["run", ...flags, script], env);
+}
+
+/**
+ * Waits until `worker` logged that `service` started: a SIGTERM before that reaches a process that has
+ * not yet installed its handler. Needed when the condition a test waits for may already hold at launch.
+ * The line is logged at info level: start such a worker with LOG_LEVEL=info.
+ */
+export async function waitUntilStarted(worker: WorkerProcess, service: ServiceName): Promise<void> {
+  await waitFor(() => worker.output().includes(`"${service} started"`), 60_000, () => worker.output());
 }
 
 /** Starts `command args` with exactly `env`; output is kept for assertions and diagnostics. */

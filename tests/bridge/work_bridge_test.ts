@@ -6,7 +6,7 @@ import { startBridge } from "../../lib/work_bridge.ts";
 import type { Redis } from "ioredis";
 import { testContext } from "../_helpers/context.ts";
 import { freshRedis, isolatedEnvironment, metricValue, produce, testConfig, testKafka } from "../_helpers/fixtures.ts";
-import { startWorker } from "../_helpers/processes.ts";
+import { startWorker, waitUntilStarted } from "../_helpers/processes.ts";
 import { entryIdentity, workMessages } from "../_helpers/work_messages.ts";
 import type { Config } from "../../lib/config.ts";
 
@@ -111,7 +111,11 @@ Deno.test("two bridge replicas sharing the partitions append every work item exa
 });
 
 Deno.test("bridge SIGKILLed three times during a run still leaves exactly one entry per work item", async () => {
-  const env = isolatedEnvironment("bridge", { KAFKA_SESSION_TIMEOUT_MS: "6000", BRIDGE_BATCH_MESSAGES: "2" });
+  const env = isolatedEnvironment("bridge", {
+    KAFKA_SESSION_TIMEOUT_MS: "6000",
+    BRIDGE_BATCH_MESSAGES: "2",
+    LOG_LEVEL: "info",
+  });
   const config = loadConfig("bridge", env);
   const redis = await freshRedis(config);
   try {
@@ -123,6 +127,8 @@ Deno.test("bridge SIGKILLed three times during a run still leaves exactly one en
     }
     const bridge = startWorker("bridge/bridge.ts", env);
     await waitFor(async () => await redis.xlen(config.stream.key) >= 30_000, 60_000, () => bridge.output());
+    // The killed ones may have mirrored everything already: stop this one once it runs, not while it boots.
+    await waitUntilStarted(bridge, "bridge");
     assert.equal(await bridge.kill("SIGTERM"), 0);
     const entries = await streamEntries(redis, config.stream.key);
     assert.equal(entries.length, 30_000);

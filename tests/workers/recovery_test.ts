@@ -3,7 +3,7 @@ import { loadConfig } from "../../lib/config.ts";
 import { waitFor } from "../../lib/poll.ts";
 import { freshRedis, isolatedEnvironment, produce, testKafka } from "../_helpers/fixtures.ts";
 import { startConsumers } from "../_helpers/pipeline.ts";
-import { startWorker } from "../_helpers/processes.ts";
+import { startWorker, waitUntilStarted } from "../_helpers/processes.ts";
 import { appliedMessages, snapshot } from "../_helpers/redis_state.ts";
 
 const T = Math.floor(Date.now() / 1000);
@@ -27,7 +27,11 @@ function expectedBagState(messages: { id: string; flights: string[] }[]) {
 Deno.test({
   name: "bag consumer SIGKILLed mid-stream and restarted leaves Redis exactly as an uninterrupted run",
   async fn() {
-    const env = isolatedEnvironment("bag-consumer", { UPSERT_BATCH_SIZE: "200", KAFKA_SESSION_TIMEOUT_MS: "6000" });
+    const env = isolatedEnvironment("bag-consumer", {
+      UPSERT_BATCH_SIZE: "200",
+      KAFKA_SESSION_TIMEOUT_MS: "6000",
+      LOG_LEVEL: "info",
+    });
     const config = loadConfig("bag-consumer", env);
     const redis = await freshRedis(config);
     const messages = bagMessages(30_000);
@@ -49,6 +53,7 @@ Deno.test({
         60_000,
         () => worker.output(),
       );
+      await waitUntilStarted(worker, "bag-consumer");
       assert.equal(await worker.kill("SIGTERM"), 0, "SIGTERM is a graceful stop with exit code 0");
       assert.deepEqual(await snapshot(redis, "bag:*"), expectedBagState(messages));
     } finally {
