@@ -114,8 +114,9 @@ export class BatchConsumer<T> {
   }
 
   /**
-   * Stops fetching, lets the batches in hand finish storing and commit (for up to `drainMs`; Redis may
-   * be down), and disconnects. Safe to call twice.
+   * Stops fetching, lets the batches in hand finish storing (for up to `drainMs`; Redis may be down), and
+   * disconnects. Safe to call twice. kafkajs commits nothing once stopped, so what the drain stores is
+   * fetched again at the next start and skipped by the offsets recorded in Redis.
    */
   close(drainMs = CLOSE_DRAIN_MS): Promise<void> {
     this.closing ??= (async () => {
