@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { waitFor } from "../lib/poll.ts";
-import { onPath, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
+import { onPath, requireFreePort, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
 import type { StackSettings } from "./settings.ts";
 
 const LOG4J_VERSION = "2.24.3";
@@ -124,6 +124,8 @@ function ensureScramUser(settings: StackSettings, classpath: string, log4j: stri
 export async function startKafka(settings: StackSettings): Promise<void> {
   const f = files(settings);
   if (runningPid(f.pid) === undefined) {
+    await requireFreePort(settings.kafkaPort, "Kafka", "STACK_KAFKA_PORT");
+    await requireFreePort(settings.kafkaControllerPort, "Kafka's controller", "STACK_KAFKA_CONTROLLER_PORT");
     const classpath = kafkaClasspath(settings);
     mkdirSync(f.data, { recursive: true });
     writeFileSync(f.properties, serverProperties(settings, f.data));

@@ -1,5 +1,6 @@
 /** Background processes tracked by pid files, so `down` stops exactly what `up` started. */
 import { spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import process from "node:process";
@@ -20,6 +21,30 @@ export function runningPid(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
   const pid = Number(readFileSync(pidFile, "utf8").trim());
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Throws when another process (not the one this stack recorded) listens on `port`: the stack would
+ * otherwise fail to bind and its health check would answer from the stranger.
+ */
+export async function requireFreePort(port: number, what: string, variable: string): Promise<void> {
+  if (await portInUse(port)) {
+    throw new Error(
+      `port ${port} for ${what} is taken by a process this stack did not start; stop it or choose another port with ${variable}`,
+    );
+  }
 }
 
 /** Starts `command` detached with output appended to `logFile`, and records its pid. */

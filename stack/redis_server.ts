@@ -4,7 +4,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { pingRedisOnce } from "../lib/redis.ts";
 import { waitFor } from "../lib/poll.ts";
-import { onPath, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
+import { onPath, requireFreePort, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
 import { workerAclRule } from "./redis_acl.ts";
 import type { StackSettings } from "./settings.ts";
 
@@ -31,6 +31,7 @@ export function ensureRedisInstalled(): void {
 export async function startRedis(settings: StackSettings): Promise<void> {
   const f = files(settings);
   if (runningPid(f.pid) === undefined) {
+    await requireFreePort(settings.redisPort, "Redis", "STACK_REDIS_PORT");
     ensureRedisInstalled();
     mkdirSync(f.dataDir, { recursive: true });
     startDetached(

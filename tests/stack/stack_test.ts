@@ -11,9 +11,10 @@ import { join, resolve } from "node:path";
 import process from "node:process";
 import { Kafka, logLevel } from "kafkajs";
 import { ROOT, taskArgs } from "../../dev/tasks.ts";
+import { createTopicsIfMissing } from "../../lib/kafka.ts";
 import { connectRedis, pingRedisOnce } from "../../lib/redis.ts";
 import { environment } from "../../lib/runtime.ts";
-import { isAlive } from "../../stack/processes.ts";
+import { isAlive, portInUse } from "../../stack/processes.ts";
 import { produce, readTopic, uniqueName } from "../_helpers/fixtures.ts";
 import { TEST_STACK_ENV } from "../_helpers/test_stack.ts";
 
@@ -56,15 +57,6 @@ function processesMentioning(...texts: string[]): number[] {
     .map(([pid]) => Number(pid)).sort((a, b) => a - b);
 }
 
-/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-function isListening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    socket.once("connect", () => (socket.destroy(), done(true)));
-    socket.once("error", () => (socket.destroy(), done(false)));
-  });
-}
-
 /** `count` distinct ports that nothing listens on now (other stacks here use 26379/29092 and more). */
 async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = [];
@@ -99,10 +91,8 @@ Deno.test("the test stack's Kafka delivers a produced message to a consumer", as
   const admin = kafka.admin();
   await admin.connect();
   try {
-    assert.equal(
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true }),
-      true,
-    );
+    // As the workers create theirs: a broker that has just started may not host a new topic's partition yet.
+    await createTopicsIfMissing(kafka, [topic], 1, 1);
     await produce(kafka, topic, [{ flight: "BA117" }], () => "BA117");
     assert.deepEqual(await readTopic(kafka, topic, 1, { settleMs: 500 }), [
       { partition: 0, offset: "0", key: "BA117", value: `{"flight":"BA117"}`, headers: {} },
@@ -123,6 +113,35 @@ Deno.test("the test stack's Redis answers PING on loopback and persists nothing"
     );
   } finally {
     await redis.quit();
+  }
+});
+
+Deno.test("stack up refuses a port another process listens on, naming the port and its variable", async () => {
+  const [redisPort, kafkaPort, controllerPort] = await freePorts(3) as [number, number, number];
+  const stranger = createServer();
+  await new Promise<void>((listening) => stranger.listen(redisPort, "127.0.0.1", listening));
+  const dir = mkdtempSync(join(tmpdir(), "stack-port-taken-"));
+  try {
+    const result = await runStack("up", {
+      ...environment(),
+      STACK_DIR: dir,
+      STACK_REDIS_PORT: String(redisPort),
+      STACK_KAFKA_PORT: String(kafkaPort),
+      STACK_KAFKA_CONTROLLER_PORT: String(controllerPort),
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(
+      result.stderr.includes(
+        `port ${redisPort} for Redis is taken by a process this stack did not start; ` +
+          "stop it or choose another port with STACK_REDIS_PORT",
+      ),
+      result.stderr,
+    );
+    assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined });
+    assert.equal(await portInUse(kafkaPort), false, "nothing started after the refusal");
+  } finally {
+    await new Promise((closed) => stranger.close(closed));
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -170,7 +189,7 @@ Deno.test("stack down stops its own Redis and Kafka, removes their pid files, an
     assert.deepEqual([isAlive(pids.redis), isAlive(pids.kafka)], [false, false]);
     assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined });
     assert.deepEqual(ours(), []);
-    assert.deepEqual(await Promise.all(ports.map(isListening)), [false, false, false]);
+    assert.deepEqual(await Promise.all(ports.map(portInUse)), [false, false, false]);
 
     assert.deepEqual(recordedPids(TEST_DIR), testStackPids);
     await pingRedisOnce(TEST_STACK_ENV.REDIS_URL);
