@@ -58,6 +58,7 @@ export async function bridgeAppendCeiling(
     const store = await createWorkStreamStore(scratch, "bench-ceiling-work", "bench:ceiling:stream", {
       maxLength,
       maxAgeSeconds: 0,
+      revisionRetentionSeconds: 0,
     }, () => {});
     const laneRequests = Array.from({ length: lanes }, (_, lane) => {
       const mine = works.filter((_, index) => index % lanes === lane);

@@ -29,3 +29,5 @@ export const WORK_STATE = "work:state";
 export const bridgeOffsetsKey = (stream: string) => `bridge:offsets:${stream}`;
 /** Hash: flight id -> highest work revision mirrored into the stream. */
 export const bridgeRevisionsKey = (stream: string) => `bridge:revisions:${stream}`;
+/** Sorted set of the flights in bridgeRevisionsKey scored by arrival time, to forget them after DATA_RETENTION_SECONDS. */
+export const bridgeRevisionArrivalsKey = (stream: string) => `bridge:revision_arrivals:${stream}`;

@@ -13,7 +13,9 @@ export async function startBridge({ config, logger, registry, kafka, redis }: Se
   await ensureTopics(kafka, config, [topic, deadLetterTopic(topic)]);
   const metrics = createBridgeMetrics(registry);
   const stream = config.stream.key;
-  const streamStore = await createWorkStreamStore(redis, topic, stream, config.stream, (counts, records) => {
+  // The scanner publishes no flight that arrived more than DATA_RETENTION_SECONDS ago: its revision can go.
+  const trim = { ...config.stream, revisionRetentionSeconds: config.scan.dataRetentionSeconds };
+  const streamStore = await createWorkStreamStore(redis, topic, stream, trim, (counts, records) => {
     metrics.mirrored.inc(counts.appended);
     metrics.duplicates.inc(counts.duplicates);
     const nowSeconds = Date.now() / 1000;

@@ -2,14 +2,18 @@
 import type { Redis } from "ioredis";
 import type { StoreRequest, StoreResult } from "./batch_consumer.ts";
 import type { FlightWork } from "./domain/work.ts";
-import { bridgeOffsetsKey, bridgeRevisionsKey } from "./keys.ts";
+import { bridgeOffsetsKey, bridgeRevisionArrivalsKey, bridgeRevisionsKey } from "./keys.ts";
 import { loadScript } from "./scripts.ts";
 import { toStoreResult } from "./upsert_result.ts";
 
-/** Trimming of the stream: approximate maximum length and maximum age (0 disables either). */
+/**
+ * Trimming of the stream: approximate maximum length and maximum age, and how long after a flight's
+ * arrival its highest mirrored revision is remembered (0 disables each).
+ */
 export interface StreamTrim {
   readonly maxLength: number;
   readonly maxAgeSeconds: number;
+  readonly revisionRetentionSeconds: number;
 }
 
 /** Appended and duplicate entries of one chunk, for metrics. */
@@ -27,11 +31,14 @@ export async function createWorkStreamStore(
   onAppended: (counts: AppendCounts, records: readonly FlightWork[]) => void,
 ) {
   const script = await loadScript(redis, "append_work_entries");
-  const keys = [stream, bridgeOffsetsKey(stream), bridgeRevisionsKey(stream)];
+  const keys = [stream, bridgeOffsetsKey(stream), bridgeRevisionsKey(stream), bridgeRevisionArrivalsKey(stream)];
   const field = (partition: number) => `${topic}:${partition}`;
 
   const store = async (request: StoreRequest<FlightWork>): Promise<StoreResult> => {
     const minId = trim.maxAgeSeconds > 0 ? `${Date.now() - trim.maxAgeSeconds * 1000}-0` : "0";
+    const forgetBefore = trim.revisionRetentionSeconds > 0
+      ? String(Math.floor(Date.now() / 1000) - trim.revisionRetentionSeconds)
+      : "0";
     const args: (string | number)[] = [
       field(request.partition),
       request.mustHaveState ? "1" : "0",
@@ -39,6 +46,7 @@ export async function createWorkStreamStore(
       trim.maxLength,
       minId,
       request.partition,
+      forgetBefore,
     ];
     for (const { offset, record } of request.records) {
       const bags = Object.entries(record.bags);

@@ -4,13 +4,16 @@
 -- KEYS[1]      the work stream (WORK_STREAM, default stream:arriving_flight_work)
 -- KEYS[2]      bridge:offsets:<stream>     hash, "<topic>:<partition>" -> last offset mirrored
 -- KEYS[3]      bridge:revisions:<stream>   hash, flight id -> highest revision mirrored
+-- KEYS[4]      bridge:revision_arrivals:<stream>   sorted set, the flights of KEYS[3] scored by arrival time
 -- ARGV[1]      "<topic>:<partition>"
 -- ARGV[2]      "1" when the partition's offset must already be recorded (its absence means Redis lost its data)
 -- ARGV[3]      last offset of the chunk (invalid messages included), recorded as mirrored
 -- ARGV[4]      approximate maximum stream length, 0 for none
 -- ARGV[5]      minimum entry id to keep ("<ms>-0", trimming by age), "0" for none
 -- ARGV[6]      partition number written into each entry
--- ARGV[7..]    per message: offset, flight id, revision, arrival_time, scanned_at, bag count n,
+-- ARGV[7]      arrival time (Unix seconds) before which flights' revisions are forgotten, "0" for never:
+--              the scanner no longer publishes such flights, and the hash would otherwise grow forever
+-- ARGV[8..]    per message: offset, flight id, revision, arrival_time, scanned_at, bag count n,
 --              then n triples: bag id, departure_time (time or code), next flight id ("" when none)
 --
 -- Returns {1, messages handled, entries appended, entries skipped as duplicates}, or {-20, 0, 0, 0}
@@ -25,7 +28,7 @@ end
 local mirrored_up_to = tonumber(recorded or '-1')
 
 local handled, appended, duplicates = 0, 0, 0
-local i = 7
+local i = 8
 while i <= #ARGV do
   local offset, flight, revision = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local arrival, scanned_at, bag_count = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
@@ -45,12 +48,21 @@ while i <= #ARGV do
       end
       appended = appended + bag_count
       redis.call('HSET', KEYS[3], flight, revision)
+      redis.call('ZADD', KEYS[4], arrival, flight)
     end
   end
 end
 
 if tonumber(ARGV[3]) > mirrored_up_to then
   redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+end
+if ARGV[7] ~= '0' then
+  -- A few hundred a call keeps the script short; every chunk forgets more until none is left.
+  local forgotten = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[7], 'LIMIT', 0, 500)
+  if #forgotten > 0 then
+    redis.call('HDEL', KEYS[3], unpack(forgotten))
+    redis.call('ZREM', KEYS[4], unpack(forgotten))
+  end
 end
 if ARGV[4] ~= '0' then
   redis.call('XTRIM', KEYS[1], 'MAXLEN', '~', ARGV[4])

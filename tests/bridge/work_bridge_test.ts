@@ -89,6 +89,32 @@ Deno.test("bridge appends a work item published twice only once, and skips a sta
   }
 });
 
+Deno.test("bridge forgets the revisions of flights that arrived more than DATA_RETENTION_SECONDS ago", async () => {
+  const config = testConfig("bridge", { DATA_RETENTION_SECONDS: "86400" });
+  const redis = await freshRedis(config);
+  const bridge = await startInProcess(config);
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const [landedLongAgo, arriving] = workMessages(2, 1);
+    const old = { ...landedLongAgo!, arrival_time: now - 2 * 86_400 };
+    const recent = { ...arriving!, arrival_time: now + 300 };
+    await produce(testKafka(config), config.topics.work, [old, recent], byId);
+    await waitFor(async () => await metricValue(bridge.registry, "bridge_work_messages_total") === 2, 20_000);
+    assert.deepEqual((await streamEntries(redis, config.stream.key)).map(entryIdentity), [
+      "FL_0/BAG_0_0#1",
+      "FL_1/BAG_1_0#1",
+    ]);
+    assert.deepEqual(await redis.hgetall(`bridge:revisions:${config.stream.key}`), { FL_1: "1" });
+    assert.deepEqual(await redis.zrange(`bridge:revision_arrivals:${config.stream.key}`, 0, -1, "WITHSCORES"), [
+      "FL_1",
+      String(now + 300),
+    ]);
+  } finally {
+    await bridge.close();
+    await redis.quit();
+  }
+});
+
 Deno.test("two bridge replicas sharing the partitions append every work item exactly once", async () => {
   const config = testConfig("bridge");
   const redis = await freshRedis(config);
