@@ -1,4 +1,5 @@
 /** The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron. */
+import { errorMessage } from "./log.ts";
 import { ArrivalScan } from "./arrival_scan.ts";
 import { createProducer, ensureTopics } from "./kafka.ts";
 import { scheduleCron } from "./runtime.ts";
@@ -35,7 +36,7 @@ export async function startArrivalScanner(
         logger.info({ ...report }, "scan finished");
       } catch (error) {
         logger.error(
-          { err: error instanceof Error ? error.message : String(error) },
+          { err: errorMessage(error) },
           "scan failed; the next scan retries",
         );
       }

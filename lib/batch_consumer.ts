@@ -15,7 +15,7 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
 import { deadLetterTopic, sendToDeadLetters } from "./dead_letters.ts";
 import { createProducer } from "./kafka.ts";
-import type { Logger } from "./log.ts";
+import { errorMessage, type Logger } from "./log.ts";
 import { InvalidMessage } from "./domain/validation.ts";
 import { retryUntilDone } from "./retry.ts";
 import { settlesWithin } from "./poll.ts";
@@ -170,7 +170,7 @@ export class BatchConsumer<T> {
       // The batch's offsets were resolved when it was handed over: fetch again from what is stored.
       const from = this.storedOffsets.get(partition) ?? batch.firstOffset() ?? "0";
       this.options.logger.error(
-        { partition, offset: from, err: error instanceof Error ? error.message : String(error) },
+        { partition, offset: from, err: errorMessage(error) },
         "storing a batch failed; fetching it again",
       );
       this.restartFrom(partition, from);
@@ -186,7 +186,7 @@ export class BatchConsumer<T> {
       this.committedOffsets.set(partition, offset);
     } catch (error) {
       this.options.logger.debug(
-        { partition, offset, err: error instanceof Error ? error.message : String(error) },
+        { partition, offset, err: errorMessage(error) },
         "offset commit failed; the next batch commits it",
       );
     }
@@ -221,7 +221,7 @@ export class BatchConsumer<T> {
         this.replay(partition, await this.lowWatermark(partition));
       }
     } catch (error) {
-      this.options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "state check failed");
+      this.options.logger.warn({ err: errorMessage(error) }, "state check failed");
     }
   }
 

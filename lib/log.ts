@@ -13,3 +13,8 @@ export function createLogger(service: string, level: string = "info"): Logger {
     formatters: { level: (label) => ({ level: label }) },
   });
 }
+
+/** The message of a thrown value, for a log line's `err` field. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,4 +1,5 @@
 /** The per-process HTTP endpoint: Prometheus metrics on /metrics, dependency health on /healthz. */
+import { errorMessage } from "./log.ts";
 import type { Registry } from "prom-client";
 import { type HttpServer, serveHttp } from "./runtime.ts";
 
@@ -35,7 +36,7 @@ async function runChecks(checks: Record<string, HealthCheck>): Promise<Record<st
         await withTimeout(check(), 2000);
         return [name, "ok"] as const;
       } catch (error) {
-        return [name, error instanceof Error ? error.message : String(error)] as const;
+        return [name, errorMessage(error)] as const;
       }
     }),
   );

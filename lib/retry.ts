@@ -1,5 +1,5 @@
 /** Retrying transient failures (Redis or Kafka unavailable) with capped exponential backoff and jitter. */
-import type { Logger } from "./log.ts";
+import { errorMessage, type Logger } from "./log.ts";
 import { delay } from "./poll.ts";
 
 /** Backoff before attempt `attempt` (1-based): 100 ms doubling to 5 s, plus up to 20% jitter. */
@@ -26,7 +26,7 @@ export async function retryUntilDone<T>(
       if (!shouldContinue()) throw error;
       const wait = backoffMs(attempt);
       logger.warn(
-        { err: error instanceof Error ? error.message : String(error), attempt, wait_ms: wait },
+        { err: errorMessage(error), attempt, wait_ms: wait },
         `${what} failed; retrying`,
       );
       await delay(wait);

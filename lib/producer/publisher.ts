@@ -1,6 +1,6 @@
 /** Sends the scheduled messages to Kafka: waits for each send's due time (realistic pace), retries failed sends. */
 import { type Producer, sendGroups } from "../kafka.ts";
-import type { Logger } from "../log.ts";
+import { errorMessage, type Logger } from "../log.ts";
 import { backoffMs } from "../retry.ts";
 import type { Pace } from "./config.ts";
 import type { ProducerMetrics } from "./metrics.ts";
@@ -102,7 +102,7 @@ export class Publisher {
         if (signal.aborted) return false;
         const wait = backoffMs(attempt);
         this.options.logger.warn(
-          { err: error instanceof Error ? error.message : String(error), topic, attempt, wait_ms: wait },
+          { err: errorMessage(error), topic, attempt, wait_ms: wait },
           "send failed; retrying",
         );
         await this.clock.sleep(wait, signal);
