@@ -111,7 +111,7 @@ async function storeAll<T>(
         offset: String(start + index),
         record,
       }));
-      requests.push({ partition: lane, mustHaveState: start > 0, lastOffset: parsed.at(-1)!.offset, records: parsed });
+      requests.push({ partition: lane, requiredOffset: -1n, lastOffset: parsed.at(-1)!.offset, records: parsed });
     }
     return requests;
   });

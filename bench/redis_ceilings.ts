@@ -68,7 +68,7 @@ export async function bridgeAppendCeiling(
           offset: String(start + index),
           record,
         }));
-        requests.push({ partition: lane, mustHaveState: start > 0, lastOffset: records.at(-1)!.offset, records });
+        requests.push({ partition: lane, requiredOffset: -1n, lastOffset: records.at(-1)!.offset, records });
       }
       return requests;
     });

@@ -4,7 +4,12 @@
  *
  * Exactly-once into Redis: `store` records the last applied offset per partition atomically with
  * the data, so a redelivery (after a crash, a rebalance or a second replica) changes nothing.
- * When Redis reports that its record is gone (it lost its data), the partition is replayed from the start.
+ *
+ * Redis going back in time: each chunk tells `store` the offset Redis must already record, which is what
+ * this consumer stored before, or (after a start or a rebalance) what the group committed to Kafka, since
+ * offsets are committed only once stored. A lower record means Redis lost its data or came back from an
+ * older snapshot, an AOF that had not been synced, or a promoted replica: the partition is replayed from
+ * the record. An idle consumer checks every few seconds, so a rollback is noticed without new traffic.
  *
  * Throughput: kafkajs fetches the next batch only once every handler of the last fetch has returned.
  * So a batch's stores run in a lane of their own (one per partition, in offset order) while kafkajs
@@ -20,25 +25,12 @@ import { InvalidMessage } from "./domain/validation.ts";
 import { retryUntilDone } from "./retry.ts";
 import { settlesWithin } from "./poll.ts";
 import type { ConsumerMetrics } from "./consumer_metrics.ts";
+import type { Parsed, PartitionStore, StoreRequest } from "./partition_store.ts";
+import { type PartitionPosition, readPartitionPositions } from "./partition_positions.ts";
 
-/** A valid message with its offset. */
-export interface Parsed<T> {
-  readonly offset: string;
-  readonly record: T;
-}
+export type { Parsed, StoreRequest, StoreResult } from "./partition_store.ts";
 
-/** One chunk for `store`: valid records of one partition, and the last offset handled (valid or not). */
-export interface StoreRequest<T> {
-  readonly partition: number;
-  readonly mustHaveState: boolean;
-  readonly lastOffset: string;
-  readonly records: readonly Parsed<T>[];
-}
-
-/** What `store` reports: applied, or the partition's state is missing from Redis. */
-export type StoreResult = { status: "applied"; applied: number; inserted: number } | { status: "state-lost" };
-
-export interface BatchConsumerOptions<T> {
+export interface BatchConsumerOptions<T> extends PartitionStore<T> {
   readonly kafka: Kafka;
   readonly topic: string;
   readonly groupId: string;
@@ -47,27 +39,32 @@ export interface BatchConsumerOptions<T> {
   readonly chunkSize: number;
   readonly partitionsConcurrently: number;
   readonly parse: (message: KafkaMessage) => T;
-  readonly store: (request: StoreRequest<T>) => Promise<StoreResult>;
-  /** Whether Redis still records an applied offset for `partition` (false after Redis lost its data). */
-  readonly hasState: (partition: number) => Promise<boolean>;
   readonly metrics: ConsumerMetrics;
   readonly logger: Logger;
   /** Called after each chunk is stored, for per-record metrics such as the latest arrival time. */
   readonly onStored?: (records: readonly Parsed<T>[]) => void;
+  /** How often assigned partitions are checked for a Redis that went back in time while idle. */
+  readonly stateCheckMs?: number;
 }
 
-/** How often partitions that have state are checked for a Redis that lost its data while idle. */
+/** Why a partition is replayed: Redis records nothing for it, or less than was stored. */
+export type ResyncReason = "state_lost" | "rollback";
+
 const STATE_CHECK_MS = 5_000;
 /** How long close() waits for the stores in flight before giving up on them (they are replayed). */
 const CLOSE_DRAIN_MS = 10_000;
 
 export { deadLetterTopic };
 
+const maxOffset = (a: bigint, b: bigint) => a > b ? a : b;
+
 export class BatchConsumer<T> {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
-  private readonly partitionsApplied = new Set<number>();
-  private readonly lowWatermarks = new Map<number, bigint>();
+  /** Kafka's positions of the partitions, read once per group join (and again before a replay). */
+  private positions: Promise<Map<number, PartitionPosition>> | undefined;
+  /** Per partition: the last offset known to be stored in Redis (by this consumer, or committed by its group). */
+  private readonly storedUpTo = new Map<number, bigint>();
   /** Per partition: the stores of the batch in hand, running while the next batch is fetched. */
   private readonly lanes = new Map<number, Promise<void>>();
   /** Per partition: bumped by a replay, so that the lanes started before it stop and commit nothing. */
@@ -96,14 +93,20 @@ export class BatchConsumer<T> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.lowWatermarks.clear();
+      this.positions = undefined;
       this.assigned = payload.memberAssignment[this.options.topic] ?? [];
     });
     // Start the counters at 0 so that the first dead letter or resync is an increase Prometheus can alert on.
-    this.options.metrics.invalid.inc({ topic: this.options.topic }, 0);
-    this.options.metrics.stateResyncs.inc({ topic: this.options.topic }, 0);
+    const { topic, metrics } = this.options;
+    metrics.invalid.inc({ topic }, 0);
+    for (const reason of ["state_lost", "rollback"] satisfies ResyncReason[]) {
+      metrics.stateResyncs.inc({ topic, reason }, 0);
+    }
     this.running = true;
-    this.stateCheck = setInterval(() => void this.replayPartitionsWithLostState(), STATE_CHECK_MS);
+    this.stateCheck = setInterval(
+      () => void this.replayPartitionsBehind(),
+      this.options.stateCheckMs ?? STATE_CHECK_MS,
+    );
     await this.consumer.run({
       // Only the lanes know what is stored; they commit it themselves.
       autoCommit: false,
@@ -154,13 +157,17 @@ export class BatchConsumer<T> {
       for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
         if (!current()) return;
         const chunk = batch.messages.slice(start, start + this.options.chunkSize);
-        const replayFrom = await this.handleChunk(partition, chunk, payload);
+        const last = start + this.options.chunkSize >= batch.messages.length;
+        // The batch's last offset counts the control records of transactions after its last message.
+        const lastOffset = last ? batch.lastOffset() : chunk[chunk.length - 1]!.offset;
+        const behind = await this.handleChunk(partition, chunk, lastOffset, payload);
         if (!current()) return;
-        if (replayFrom !== undefined) {
-          this.replay(partition, replayFrom);
+        if (behind !== undefined) {
+          await this.replay(partition, behind.recorded, behind.reason);
           return;
         }
-        this.storedOffsets.set(partition, String(BigInt(chunk[chunk.length - 1]!.offset) + 1n));
+        this.storedUpTo.set(partition, BigInt(lastOffset));
+        this.storedOffsets.set(partition, String(BigInt(lastOffset) + 1n));
         // kafkajs notices a rebalance from its own heartbeats as well; this one only keeps the session alive.
         await payload.heartbeat().catch(() => {});
       }
@@ -205,32 +212,62 @@ export class BatchConsumer<T> {
     void this.commitStored(partition);
   }
 
-  private replay(partition: number, from: bigint): void {
-    this.options.logger.warn({ partition, offset: from.toString() }, "Redis lost this partition's state; replaying it");
-    this.options.metrics.stateResyncs.inc({ topic: this.options.topic });
-    this.partitionsApplied.delete(partition);
+  /**
+   * Replays `partition` after `recorded`, the last offset Redis records (-1n: none), or from the log start
+   * when Kafka's retention has deleted what follows the record (re-read now: it moves while we run).
+   */
+  private async replay(partition: number, recorded: bigint, reason: ResyncReason): Promise<void> {
+    const { topic, logger, metrics } = this.options;
+    this.positions = undefined;
+    const logStart = (await this.partitionPosition(partition)).logStart;
+    const from = maxOffset(recorded + 1n, logStart);
+    const known = this.storedUpTo.get(partition) ?? -1n;
+    if (from > recorded + 1n) {
+      logger.error(
+        { topic, partition, recorded: recorded.toString(), log_start: logStart.toString() },
+        "Redis lacks offsets that Kafka's retention has deleted; replaying from the log start",
+      );
+    }
+    logger.warn(
+      { topic, partition, reason, recorded: recorded.toString(), stored: known.toString(), offset: from.toString() },
+      reason === "state_lost"
+        ? "Redis lost this partition's state; replaying it"
+        : "Redis went back in time for this partition; replaying it from its record",
+    );
+    metrics.stateResyncs.inc({ topic, reason });
+    // From now on Redis is required to hold only what it holds: the replay brings it forward again.
+    this.storedUpTo.set(partition, recorded);
     this.restartFrom(partition, from.toString());
   }
 
-  /** Notices a Redis that lost its data even when no new message arrives. */
-  private async replayPartitionsWithLostState(): Promise<void> {
+  /** Notices a Redis that went back in time (or lost its data) even when no new message arrives. */
+  private async replayPartitionsBehind(): Promise<void> {
     try {
       for (const partition of this.assigned) {
-        if (!this.running || !this.partitionsApplied.has(partition)) continue;
-        if (await this.options.hasState(partition)) continue;
-        this.replay(partition, await this.lowWatermark(partition));
+        if (!this.running) return;
+        await this.partitionPosition(partition);
+        // Read before the record: a store in flight only raises both, in this order.
+        const known = this.storedUpTo.get(partition) ?? -1n;
+        const recorded = await this.options.recordedOffset(partition);
+        if (recorded < known && this.running) {
+          await this.replay(partition, recorded, recorded === -1n ? "state_lost" : "rollback");
+        }
       }
     } catch (error) {
       this.options.logger.warn({ err: errorMessage(error) }, "state check failed");
     }
   }
 
-  /** Dead-letters the invalid messages and stores the valid ones; returns an offset to replay from if state was lost. */
+  /**
+   * Dead-letters the invalid messages and stores the valid ones; returns what Redis records instead when it
+   * is behind what is known to be stored (nothing is stored then).
+   */
   private async handleChunk(
     partition: number,
     chunk: KafkaMessage[],
+    lastOffset: string,
     payload: EachBatchPayload,
-  ): Promise<bigint | undefined> {
+  ): Promise<{ recorded: bigint; reason: ResyncReason } | undefined> {
     const { topic, metrics, logger } = this.options;
     const valid: Parsed<T>[] = [];
     const invalid: { message: KafkaMessage; reason: string }[] = [];
@@ -257,13 +294,10 @@ export class BatchConsumer<T> {
         logger.warn({ topic, partition, offset: message.offset, reason }, "invalid message dead-lettered");
       }
     }
-    const firstOffset = BigInt(chunk[0]!.offset);
-    const lowWatermark = await this.lowWatermark(partition);
     const request: StoreRequest<T> = {
       partition,
-      // Past the partition's first message, Redis must already record this partition: if it does not, it lost its data.
-      mustHaveState: firstOffset > lowWatermark,
-      lastOffset: chunk[chunk.length - 1]!.offset,
+      requiredOffset: await this.requiredOffset(partition, BigInt(chunk[0]!.offset)),
+      lastOffset,
       records: valid,
     };
     const stopTimer = metrics.storeSeconds.startTimer();
@@ -274,29 +308,42 @@ export class BatchConsumer<T> {
       keepGoing,
       payload.heartbeat,
     );
-    if (result.status === "state-lost") return lowWatermark;
+    if (result.status === "behind") {
+      return { recorded: result.recorded, reason: result.recorded === -1n ? "state_lost" : "rollback" };
+    }
     stopTimer();
-    this.partitionsApplied.add(partition);
     metrics.batchSize.observe(valid.length);
     metrics.processed.inc(result.applied);
     this.options.onStored?.(valid);
     return undefined;
   }
 
-  private async lowWatermark(partition: number): Promise<bigint> {
-    let low = this.lowWatermarks.get(partition);
-    if (low === undefined) {
-      const admin = this.options.kafka.admin();
-      await admin.connect();
-      try {
-        for (const entry of await admin.fetchTopicOffsets(this.options.topic)) {
-          this.lowWatermarks.set(entry.partition, BigInt(entry.low));
+  /**
+   * What Redis must already record before a chunk starting at `firstOffset`: what is known to be stored,
+   * and past the partition's first message at least something (a missing record means Redis lost its data).
+   */
+  private async requiredOffset(partition: number, firstOffset: bigint): Promise<bigint> {
+    const { logStart } = await this.partitionPosition(partition);
+    const known = this.storedUpTo.get(partition) ?? -1n;
+    return maxOffset(known, firstOffset > logStart ? logStart : -1n);
+  }
+
+  /**
+   * Kafka's positions of `partition`, read once per group join; reading them raises what is known to be
+   * stored to the group's committed offset, since the group commits only what Redis has stored.
+   */
+  private async partitionPosition(partition: number): Promise<PartitionPosition> {
+    if (!this.positions) {
+      const reading = readPartitionPositions(this.options.kafka, this.options.topic, this.options.groupId);
+      this.positions = reading;
+      reading.then((positions) => {
+        for (const [each, { committed }] of positions) {
+          this.storedUpTo.set(each, maxOffset(this.storedUpTo.get(each) ?? -1n, committed - 1n));
         }
-      } finally {
-        await admin.disconnect();
-      }
-      low = this.lowWatermarks.get(partition) ?? 0n;
+      }, () => {
+        if (this.positions === reading) this.positions = undefined;
+      });
     }
-    return low;
+    return (await this.positions).get(partition) ?? { logStart: 0n, committed: -1n };
   }
 }

@@ -62,7 +62,14 @@ export function createConsumerMetrics(registry: Registry, names: ConsumerMetricN
     }),
     stateResyncs: new Counter({
       name: "redis_state_resyncs_total",
-      help: "Times a partition was replayed from the start because Redis had lost its data",
+      help:
+        "Times a partition was replayed because Redis had lost its data (state_lost) or gone back in time (rollback)",
+      labelNames: ["topic", "reason"],
+      registers,
+    }),
+    duplicateIdsDropped: new Counter({
+      name: "duplicate_ids_dropped_total",
+      help: "Ids dropped because a message listed them twice (the rest of the message is applied)",
       labelNames: ["topic"],
       registers,
     }),

@@ -1,10 +1,15 @@
 /** Appends work messages to the Redis Stream through lua/append_work_entries.lua. */
 import type { Redis } from "ioredis";
-import type { StoreRequest, StoreResult } from "./batch_consumer.ts";
 import type { FlightWork } from "./domain/work.ts";
 import { bridgeOffsetsKey, bridgeRevisionArrivalsKey, bridgeRevisionsKey } from "./keys.ts";
 import { loadScript } from "./scripts.ts";
-import { toStoreResult } from "./upsert_result.ts";
+import {
+  parseRecordedOffset,
+  type PartitionStore,
+  type StoreRequest,
+  type StoreResult,
+  toStoreResult,
+} from "./partition_store.ts";
 
 /**
  * Trimming of the stream: approximate maximum length and maximum age, and how long after a flight's
@@ -22,14 +27,14 @@ export interface AppendCounts {
   readonly duplicates: number;
 }
 
-/** Returns `store` and `hasState` for mirroring `topic` into `stream`; `onAppended` receives each chunk's counts. */
+/** Returns `store` and `recordedOffset` for mirroring `topic` into `stream`; `onAppended` receives each chunk's counts. */
 export async function createWorkStreamStore(
   redis: Redis,
   topic: string,
   stream: string,
   trim: StreamTrim,
   onAppended: (counts: AppendCounts, records: readonly FlightWork[]) => void,
-) {
+): Promise<PartitionStore<FlightWork>> {
   const script = await loadScript(redis, "append_work_entries");
   const keys = [stream, bridgeOffsetsKey(stream), bridgeRevisionsKey(stream), bridgeRevisionArrivalsKey(stream)];
   const field = (partition: number) => `${topic}:${partition}`;
@@ -41,7 +46,7 @@ export async function createWorkStreamStore(
       : "0";
     const args: (string | number)[] = [
       field(request.partition),
-      request.mustHaveState ? "1" : "0",
+      String(request.requiredOffset),
       request.lastOffset,
       trim.maxLength,
       minId,
@@ -61,6 +66,6 @@ export async function createWorkStreamStore(
     }
     return result;
   };
-  const hasState = async (partition: number) => (await redis.hexists(keys[1]!, field(partition))) === 1;
-  return { store, hasState };
+  const recordedOffset = async (partition: number) => parseRecordedOffset(await redis.hget(keys[1]!, field(partition)));
+  return { store, recordedOffset };
 }

@@ -6,7 +6,7 @@
 -- KEYS[3]      bridge:revisions:<stream>   hash, flight id -> highest revision mirrored
 -- KEYS[4]      bridge:revision_arrivals:<stream>   sorted set, the flights of KEYS[3] scored by arrival time
 -- ARGV[1]      "<topic>:<partition>"
--- ARGV[2]      "1" when the partition's offset must already be recorded (its absence means Redis lost its data)
+-- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none (see upsert_flights.lua)
 -- ARGV[3]      last offset of the chunk (invalid messages included), recorded as mirrored
 -- ARGV[4]      approximate maximum stream length, 0 for none
 -- ARGV[5]      minimum entry id to keep ("<ms>-0", trimming by age), "0" for none
@@ -16,16 +16,15 @@
 -- ARGV[8..]    per message: offset, flight id, revision, arrival_time, scanned_at, bag count n,
 --              then n triples: bag id, departure_time (time or code), next flight id ("" when none)
 --
--- Returns {1, messages handled, entries appended, entries skipped as duplicates}, or {-20, 0, 0, 0}
--- (state lost: nothing written, replay the partition).
+-- Returns {1, messages handled, entries appended, entries skipped as duplicates}, or {-20, recorded, 0, 0}
+-- when Redis is behind (nothing written; replay the partition after `recorded`, -1 when none is recorded).
 -- A message at or below the recorded offset is a redelivery; a revision at or below the flight's
 -- highest mirrored revision is a duplicate publication (or stale): both are skipped whole.
 
-local recorded = redis.call('HGET', KEYS[2], ARGV[1])
-if not recorded and ARGV[2] == '1' then
-  return {-20, 0, 0, 0}
+local mirrored_up_to = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
+if mirrored_up_to < tonumber(ARGV[2]) then
+  return {-20, mirrored_up_to, 0, 0}
 end
-local mirrored_up_to = tonumber(recorded or '-1')
 
 local handled, appended, duplicates = 0, 0, 0
 local i = 8

@@ -4,21 +4,21 @@
 -- KEYS[2]      offsets:<topic>        hash, partition -> last offset applied
 -- KEYS[3..]    bag:id:<id>            one per bag, in offset order
 -- ARGV[1]      partition
--- ARGV[2]      "1" when this partition's offset must already be recorded (see upsert_flights.lua)
+-- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none (see upsert_flights.lua)
 -- ARGV[3]      last offset of the batch (invalid messages included), recorded as applied
 -- ARGV[4]      the bags' offsets, comma-separated, in the order of KEYS[3..]
 -- ARGV[5..]    each bag's flights (JSON array, "[]" when empty), in the order of KEYS[3..]
 --
--- Returns {1, applied, inserted}, or {-20, 0, 0} (state lost: nothing written, replay the partition).
+-- Returns {1, applied, inserted}, or {-20, recorded, 0} when Redis is behind (nothing written; replay the
+-- partition after `recorded`, -1 when no offset is recorded).
 -- The offsets come as one string rather than one argument per bag: Redis parses and Lua interns
 -- every argument, about 0.3 µs a bag, while only a redelivery needs more than the first offset.
 
 local partition = ARGV[1]
-local recorded = redis.call('HGET', KEYS[2], partition)
-if not recorded and ARGV[2] == '1' then
-  return {-20, 0, 0}
+local applied_up_to = tonumber(redis.call('HGET', KEYS[2], partition) or '-1')
+if applied_up_to < tonumber(ARGV[2]) then
+  return {-20, applied_up_to, 0}
 end
-local applied_up_to = tonumber(recorded or '-1')
 local bags = #KEYS - 2
 
 -- Offsets increase, so the bags a redelivery already applied are a prefix: count them.

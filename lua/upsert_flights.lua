@@ -5,20 +5,21 @@
 -- KEYS[3]      offsets:<topic>        hash, partition -> last offset applied
 -- KEYS[4..]    flight:id:<id>         one per flight in ARGV, in the same order
 -- ARGV[1]      partition
--- ARGV[2]      "1" when this partition's offset must already be recorded (the caller applied
---              earlier offsets, or the partition holds older messages): its absence means Redis lost its data
+-- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none: what the
+--              consumer (or its group, through Kafka's committed offset) knows was stored before. A record
+--              below it means Redis lost its data or went back in time (snapshot restore, AOF fsync loss, failover)
 -- ARGV[3]      last offset of the batch (invalid messages included), recorded as applied
 -- ARGV[4..]    five values per flight: offset, id, departure_time, arrival_time, bags (JSON array)
 --
--- Returns {1, applied, inserted}, or {-20, 0, 0} (state lost: nothing written, replay the partition).
+-- Returns {1, applied, inserted}, or {-20, recorded, 0} when Redis is behind (nothing written; replay the
+-- partition after `recorded`, -1 when no offset is recorded).
 -- Messages at or below the recorded offset were applied before (a redelivery) and are skipped.
 
 local partition = ARGV[1]
-local recorded = redis.call('HGET', KEYS[3], partition)
-if not recorded and ARGV[2] == '1' then
-  return {-20, 0, 0}
+local applied_up_to = tonumber(redis.call('HGET', KEYS[3], partition) or '-1')
+if applied_up_to < tonumber(ARGV[2]) then
+  return {-20, applied_up_to, 0}
 end
-local applied_up_to = tonumber(recorded or '-1')
 
 local applied, inserted = 0, 0
 local key_index = 4

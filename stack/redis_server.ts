@@ -4,7 +4,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { pingRedisOnce } from "../lib/redis.ts";
 import { waitFor } from "../lib/poll.ts";
-import { onPath, requireFreePort, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
+import { isAlive, onPath, requireFreePort, runningPid, runOrThrow, startDetached, stopRecorded } from "./processes.ts";
 import { workerAclRule } from "./redis_acl.ts";
 import type { StackSettings } from "./settings.ts";
 
@@ -27,7 +27,10 @@ export function ensureRedisInstalled(): void {
   runOrThrow("sh", ["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server"]);
 }
 
-/** Starts Redis (no persistence, loopback only) unless the recorded one is running; waits for PING. */
+/**
+ * Starts Redis (loopback only) unless the recorded one is running; waits for PING. Without persistence it
+ * writes nothing by itself, but loads a snapshot taken with SAVE when it starts again, as a restored RDB would.
+ */
 export async function startRedis(settings: StackSettings): Promise<void> {
   const f = files(settings);
   if (runningPid(f.pid) === undefined) {
@@ -45,8 +48,7 @@ export async function startRedis(settings: StackSettings): Promise<void> {
         f.dataDir,
         "--save",
         "",
-        "--appendonly",
-        "no",
+        ...persistenceArguments(settings),
         "--daemonize",
         "no",
         // Itineraries of 2-3 flights exceed the default 64 bytes; the compact encoding saves ~40 bytes a bag.
@@ -63,6 +65,11 @@ export async function startRedis(settings: StackSettings): Promise<void> {
     settings.startTimeoutSeconds * 1000,
     (last) => `Redis did not answer PING on port ${settings.redisPort} (${last}); read ${f.log}`,
   );
+}
+
+function persistenceArguments(settings: StackSettings): string[] {
+  if (settings.redisPersistence === "aof") return ["--appendonly", "yes", "--appendfsync", "everysec"];
+  return ["--appendonly", "no"];
 }
 
 /** ACL arguments: a password for the administrator and a user limited to what the workers need. */
@@ -88,6 +95,14 @@ export function stackRedisAdminUrl(settings: StackSettings): string {
 /** Stops the recorded Redis process. */
 export function stopRedis(settings: StackSettings): Promise<boolean> {
   return stopRecorded(files(settings).pid);
+}
+
+/** Kills the recorded Redis with SIGKILL, as a crash would: what it had not written to disk is lost. */
+export async function crashRedis(settings: StackSettings): Promise<void> {
+  const pid = redisPid(settings);
+  if (pid === undefined) return;
+  process.kill(pid, "SIGKILL");
+  await waitFor(() => !isAlive(pid), 10_000);
 }
 
 /** The recorded Redis pid when it runs. */

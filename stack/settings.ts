@@ -22,6 +22,8 @@ export function loadStackSettings(env = environment()) {
     kafkaHeap: r.string("STACK_KAFKA_HEAP", "768m", /^\d+[mg]$/, "must be a JVM heap size such as 768m"),
     jarsDir: join(resolve(cacheRoot), `kafka-${kafkaVersion}`),
     startTimeoutSeconds: r.integer("STACK_START_TIMEOUT_SECONDS", 90, 5, 3600),
+    /** none: nothing written but what SAVE asks for; aof: appendonly with appendfsync everysec, as in compose. */
+    redisPersistence: r.oneOf("STACK_REDIS_PERSISTENCE", "none", ["none", "aof"] as const),
     /** When set, Redis requires this password of its `default` (administrator) user. */
     redisAdminPassword: r.optionalString("STACK_REDIS_ADMIN_PASSWORD"),
     /** When set, Redis has an ACL user for the workers, limited to their commands and key patterns. */

@@ -11,12 +11,12 @@ let nextOffset = 0;
 export async function seedFlights(redis: Redis, flights: readonly Flight[]): Promise<void> {
   const { store } = await createFlightStore(redis, "seeded-flights");
   const records = flights.map((record) => ({ offset: String(nextOffset++), record }));
-  await store({ partition: 0, mustHaveState: false, lastOffset: records.at(-1)?.offset ?? "0", records });
+  await store({ partition: 0, requiredOffset: -1n, lastOffset: records.at(-1)?.offset ?? "0", records });
 }
 
 /** Upserts `bags` as if consumed from partition 0 of a topic named "seeded-bags". */
 export async function seedBags(redis: Redis, bags: readonly Bag[]): Promise<void> {
   const { store } = await createBagStore(redis, "seeded-bags");
   const records = bags.map((record) => ({ offset: String(nextOffset++), record }));
-  await store({ partition: 0, mustHaveState: false, lastOffset: records.at(-1)?.offset ?? "0", records });
+  await store({ partition: 0, requiredOffset: -1n, lastOffset: records.at(-1)?.offset ?? "0", records });
 }

@@ -13,7 +13,7 @@ Deno.test("upsert_flights.lua stores new flights, counts them once and records t
     const script = await loadScript(redis, "upsert_flights");
     const reply = await script.run(flightKeys("FL_1", "FL_2"), [
       0,
-      "0",
+      -1,
       5,
       3,
       "FL_1",
@@ -43,10 +43,10 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    await script.run(flightKeys("FL_1"), [0, "0", 3, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]);
+    await script.run(flightKeys("FL_1"), [0, -1, 3, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]);
     const redelivered = await script.run(flightKeys("FL_1"), [
       0,
-      "1",
+      3,
       3,
       3,
       "FL_1",
@@ -57,7 +57,7 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
     assert.deepEqual(redelivered, [1, 0, 0]);
     const update = await script.run(flightKeys("FL_1"), [
       0,
-      "1",
+      3,
       4,
       4,
       "FL_1",
@@ -73,16 +73,31 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
   }
 });
 
-Deno.test("upsert_flights.lua answers -20 and writes nothing when the partition's offset record is gone", async () => {
+Deno.test("upsert_flights.lua answers -20 with -1 and writes nothing when the partition's offset record is gone", async () => {
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    assert.deepEqual(await script.run(flightKeys("FL_1"), [2, "1", 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]), [
+    assert.deepEqual(await script.run(flightKeys("FL_1"), [2, 0, 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]), [
       -20,
-      0,
+      -1,
       0,
     ]);
     assert.deepEqual(await redis.keys("*"), []);
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("upsert_flights.lua answers -20 with the record and writes nothing when Redis records less than required", async () => {
+  const redis = await freshRedis(testConfig("flight-consumer"));
+  try {
+    const script = await loadScript(redis, "upsert_flights");
+    await script.run(flightKeys("FL_1"), [2, -1, 5, 5, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]);
+    const before = await snapshot(redis);
+    // The consumer stored up to offset 8, but Redis came back from a snapshot taken at offset 5.
+    const reply = await script.run(flightKeys("FL_2"), [2, 8, 9, 9, "FL_2", 1_800_000_000, 1_800_003_600, "[]"]);
+    assert.deepEqual(reply, [-20, 5, 0]);
+    assert.deepEqual(await snapshot(redis), before);
   } finally {
     await redis.quit();
   }
@@ -93,12 +108,13 @@ Deno.test("upsert_bags.lua stores itineraries, [] for none, counts each bag once
   try {
     const script = await loadScript(redis, "upsert_bags");
     const keys = ["bag:count", "offsets:bags", "bag:id:BAG_1", "bag:id:BAG_2", "bag:id:BAG_1"];
-    assert.deepEqual(await script.run(keys, [1, "0", 12, "10,11,12", '["FL_1"]', "[]", '["FL_1","FL_2"]']), [1, 3, 2]);
+    assert.deepEqual(await script.run(keys, [1, -1, 12, "10,11,12", '["FL_1"]', "[]", '["FL_1","FL_2"]']), [1, 3, 2]);
     // A whole redelivery changes nothing; a partial one applies only the offsets past the recorded one.
-    assert.deepEqual(await script.run(keys.slice(0, 3), [1, "1", 12, "12", '["FL_9"]']), [1, 0, 0]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [1, 12, 12, "12", '["FL_9"]']), [1, 0, 0]);
     const redelivered = ["bag:count", "offsets:bags", "bag:id:BAG_2", "bag:id:BAG_3"];
-    assert.deepEqual(await script.run(redelivered, [1, "1", 14, "11,14", '["FL_8"]', '["FL_3"]']), [1, 1, 1]);
-    assert.deepEqual(await script.run(keys.slice(0, 3), [3, "1", 0, "0", "[]"]), [-20, 0, 0]);
+    assert.deepEqual(await script.run(redelivered, [1, 12, 14, "11,14", '["FL_8"]', '["FL_3"]']), [1, 1, 1]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [3, 0, 0, "0", "[]"]), [-20, -1, 0]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [1, 15, 16, "16", "[]"]), [-20, 14, 0]);
     assert.deepEqual(await snapshot(redis), {
       "bag:count": "3",
       "bag:id:BAG_1": { flights: '["FL_1","FL_2"]' },
@@ -117,7 +133,7 @@ Deno.test("LuaScript.run() reloads a script that Redis forgot (NOSCRIPT after SC
     const script = await loadScript(redis, "upsert_bags");
     await redis.script("FLUSH");
     assert.deepEqual(await redis.script("EXISTS", script.sha), [0]);
-    assert.deepEqual(await script.run(["bag:count", "offsets:bags", "bag:id:BAG_1"], [0, "0", 0, "0", "[]"]), [
+    assert.deepEqual(await script.run(["bag:count", "offsets:bags", "bag:id:BAG_1"], [0, -1, 0, "0", "[]"]), [
       1,
       1,
       1,
