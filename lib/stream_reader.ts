@@ -3,8 +3,21 @@
  * (XREADGROUP), an acknowledgement per handled entry (XACK), and a claim of entries left pending by
  * a crashed reader of the same group (XAUTOCLAIM after `claimIdleMs`). Every entry is handled at
  * least once by some reader of the group; handlers should be idempotent (the entry id is unique).
+ *
+ * It survives:
+ * - a handler that throws: the error is logged, that entry stays pending (not acknowledged) and the
+ *   others go on. The entry is retried through the claim path: once idle for `claimIdleMs`, XAUTOCLAIM
+ *   hands it to whichever reader of the group claims first (this one included), so `claimIdleMs` is
+ *   also the retry delay. An entry that always fails is retried every `claimIdleMs` or so, and its
+ *   delivery count (XPENDING) keeps growing;
+ * - NOGROUP (Redis lost its data, or the stream was deleted): the group is created again at `startAt`
+ *   (MKSTREAM) and reading goes on. Entries pending before are gone with the group;
+ * - Redis unavailable: logged, retried with backoff.
  */
 import type { Redis } from "ioredis";
+import { errorMessage, type Logger } from "./log.ts";
+import { delay } from "./poll.ts";
+import { backoffMs } from "./retry.ts";
 
 /** One stream entry: a bag of an arriving flight. */
 export interface WorkEntry {
@@ -55,50 +68,100 @@ export function toWorkEntry([id, fields]: RawEntry): WorkEntry {
   };
 }
 
+/** The code of a Redis error reply (its first word, such as `NOGROUP`), or undefined for other errors. */
+function redisErrorCode(error: unknown): string | undefined {
+  return error instanceof Error && error.name === "ReplyError" ? error.message.split(" ", 1)[0] : undefined;
+}
+
+type Handler = (entry: WorkEntry) => Promise<void>;
+
 export class WorkStreamReader {
   private stopped = false;
   private loop: Promise<void> | undefined;
 
   /** `redis` is used only by this reader: a blocking XREADGROUP holds its connection. */
-  constructor(private readonly redis: Redis, private readonly options: StreamReaderOptions) {}
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: StreamReaderOptions,
+    private readonly logger: Logger,
+  ) {}
 
   /** Creates the group if needed and handles entries until close(); a handler error leaves the entry pending. */
-  async start(handle: (entry: WorkEntry) => Promise<void>): Promise<void> {
-    const { stream, group, startAt } = this.options;
-    try {
-      await this.redis.xgroup("CREATE", stream, group, startAt, "MKSTREAM");
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith("BUSYGROUP")) throw error;
-    }
+  async start(handle: Handler): Promise<void> {
+    await this.createGroup();
     this.loop = this.run(handle);
   }
 
-  private async run(handle: (entry: WorkEntry) => Promise<void>): Promise<void> {
-    const { stream, group, consumer, count, blockMs } = this.options;
-    let nextClaim = 0;
-    while (!this.stopped) {
-      if (Date.now() >= nextClaim) {
-        await this.claimAbandoned(handle);
-        nextClaim = Date.now() + this.options.claimIdleMs / 2;
-      }
-      const reply = await this.redis.xreadgroup(
-        "GROUP",
-        group,
-        consumer,
-        "COUNT",
-        count,
-        "BLOCK",
-        blockMs,
-        "STREAMS",
-        stream,
-        ">",
-      ) as [string, RawEntry[]][] | null;
-      for (const [, entries] of reply ?? []) await this.handleAll(entries, handle);
+  /** Creates the group at `startAt` (and the stream if missing); true if it was missing. */
+  private async createGroup(): Promise<boolean> {
+    const { stream, group, startAt } = this.options;
+    try {
+      await this.redis.xgroup("CREATE", stream, group, startAt, "MKSTREAM");
+      return true;
+    } catch (error) {
+      // Another reader of the group created it first.
+      if (redisErrorCode(error) === "BUSYGROUP") return false;
+      throw error;
     }
   }
 
-  /** Takes over entries that another reader of the group received but did not acknowledge in time. */
-  async claimAbandoned(handle: (entry: WorkEntry) => Promise<void>): Promise<number> {
+  private async run(handle: Handler): Promise<void> {
+    let nextClaim = 0;
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        if (Date.now() >= nextClaim) {
+          await this.claimAbandoned(handle);
+          nextClaim = Date.now() + this.options.claimIdleMs / 2;
+        }
+        await this.readNew(handle);
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) break;
+        const code = redisErrorCode(error);
+        // Redis 7 unblocks a blocked XREADGROUP whose stream was deleted; the next read answers NOGROUP.
+        if (code === "UNBLOCKED") continue;
+        if (code === "NOGROUP") await this.recreateGroup().catch((cause) => this.logFailure(cause, ++failures));
+        else await this.logFailure(error, ++failures);
+      }
+    }
+  }
+
+  private async readNew(handle: Handler): Promise<void> {
+    const { stream, group, consumer, count, blockMs } = this.options;
+    const reply = await this.redis.xreadgroup(
+      "GROUP",
+      group,
+      consumer,
+      "COUNT",
+      count,
+      "BLOCK",
+      blockMs,
+      "STREAMS",
+      stream,
+      ">",
+    ) as [string, RawEntry[]][] | null;
+    for (const [, entries] of reply ?? []) await this.handleAll(entries, handle);
+  }
+
+  /** The group is gone (Redis lost its data, or the stream was deleted): create it again and go on reading. */
+  private async recreateGroup(): Promise<void> {
+    const { stream, group, startAt } = this.options;
+    const created = await this.createGroup();
+    this.logger.warn(
+      { stream, group, start_at: startAt, created },
+      created ? "consumer group missing; recreated it" : "consumer group missing; another reader recreated it",
+    );
+  }
+
+  private async logFailure(error: unknown, attempt: number): Promise<void> {
+    const wait = backoffMs(attempt);
+    this.logger.warn({ err: errorMessage(error), attempt, wait_ms: wait }, "reading the work stream failed; retrying");
+    await delay(wait);
+  }
+
+  /** Takes over entries that a reader of the group (this one included) received but did not acknowledge in time. */
+  async claimAbandoned(handle: Handler): Promise<number> {
     const { stream, group, consumer, claimIdleMs } = this.options;
     let cursor = "0-0";
     let claimed = 0;
@@ -120,14 +183,29 @@ export class WorkStreamReader {
     return claimed;
   }
 
-  private async handleAll(entries: RawEntry[], handle: (entry: WorkEntry) => Promise<void>): Promise<void> {
+  /** Handles each entry and acknowledges those handled; an entry whose handler throws stays pending. */
+  private async handleAll(entries: RawEntry[], handle: Handler): Promise<void> {
     const { stream, group, flightId, bagId } = this.options;
     const done: string[] = [];
     for (const raw of entries) {
       const entry = toWorkEntry(raw);
       const wanted = (!flightId || entry.flight_id === flightId) && (!bagId || entry.bag_id === bagId);
-      if (wanted) await handle(entry);
-      done.push(entry.id);
+      try {
+        if (wanted) await handle(entry);
+        done.push(entry.id);
+      } catch (error) {
+        this.logger.error(
+          {
+            err: errorMessage(error),
+            stream,
+            group,
+            entry_id: entry.id,
+            flight_id: entry.flight_id,
+            bag_id: entry.bag_id,
+          },
+          "work entry handler failed; the entry stays pending",
+        );
+      }
     }
     if (done.length > 0) await this.redis.xack(stream, group, ...done);
   }

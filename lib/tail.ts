@@ -15,7 +15,7 @@ export async function startTail({ config, redis, logger }: ServiceContext): Prom
     claimIdleMs: tail.claimIdleMs,
     count: 100,
     blockMs: 2_000,
-  });
+  }, logger);
   await reader.start(async (entry) => void console.log(JSON.stringify(entry)));
   logger.info({ stream: config.stream.key, group: tail.group, consumer: tail.consumer }, "following the work stream");
   return reader;

@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
+import pino from "pino";
+import type { Logger } from "../../lib/log.ts";
 import { waitFor } from "../../lib/poll.ts";
 import { type StreamReaderOptions, type WorkEntry, WorkStreamReader } from "../../lib/stream_reader.ts";
-import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
+import { freshRedis, testConfig, testLogger } from "../_helpers/fixtures.ts";
 import type { Redis } from "ioredis";
 
 const STREAM = "stream:reader-test";
 
-async function addEntries(redis: Redis, count: number) {
-  for (let i = 0; i < count; i++) {
+/** Adds `count` entries for the bags BAG_<first> to BAG_<first + count - 1>. */
+async function addEntries(redis: Redis, count: number, first = 0) {
+  for (let i = first; i < first + count; i++) {
     await redis.xadd(
       STREAM,
       "*",
@@ -33,6 +36,19 @@ async function addEntries(redis: Redis, count: number) {
   }
 }
 
+/** A logger that keeps its lines, parsed, for assertions. */
+function capturedLogs(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: "debug", messageKey: "message" }, {
+    write: (line: string) => void lines.push(JSON.parse(line)),
+  });
+  return { logger, lines };
+}
+
+const pendingEntries = async (redis: Redis) =>
+  (await redis.xpending(STREAM, "sorters", "-", "+", 100) as [string, string, number, number][])
+    .map(([id, consumer, , deliveries]) => ({ id, consumer, deliveries }));
+
 const options = (consumer: string, extra: Partial<StreamReaderOptions> = {}): StreamReaderOptions => ({
   stream: STREAM,
   group: "sorters",
@@ -46,7 +62,7 @@ const options = (consumer: string, extra: Partial<StreamReaderOptions> = {}): St
 
 Deno.test("WorkStreamReader claims and acknowledges the entries a crashed reader left pending", async () => {
   const redis = await freshRedis(testConfig("tail"));
-  const reader = new WorkStreamReader(redis.duplicate(), options("second"));
+  const reader = new WorkStreamReader(redis.duplicate(), options("second"), testLogger("tail"));
   try {
     await redis.xgroup("CREATE", STREAM, "sorters", "0", "MKSTREAM");
     await addEntries(redis, 30);
@@ -70,7 +86,7 @@ Deno.test("WorkStreamReader claims and acknowledges the entries a crashed reader
 
 Deno.test("WorkStreamReader following one flight hands over only that flight's entries and acknowledges all", async () => {
   const redis = await freshRedis(testConfig("tail"));
-  const reader = new WorkStreamReader(redis.duplicate(), options("follower", { flightId: "FL_1" }));
+  const reader = new WorkStreamReader(redis.duplicate(), options("follower", { flightId: "FL_1" }), testLogger("tail"));
   try {
     await addEntries(redis, 30);
     const handled: WorkEntry[] = [];
@@ -95,6 +111,76 @@ Deno.test("WorkStreamReader following one flight hands over only that flight's e
       partition: 0,
       offset: "1",
     });
+  } finally {
+    await reader.close();
+    await redis.quit();
+  }
+});
+
+Deno.test("WorkStreamReader recreates its group after NOGROUP and reads the entries added afterwards", async () => {
+  const redis = await freshRedis(testConfig("tail"));
+  const logs = capturedLogs();
+  const reader = new WorkStreamReader(redis.duplicate(), options("survivor"), logs.logger);
+  try {
+    await addEntries(redis, 3);
+    const handled: string[] = [];
+    await reader.start(async (entry) => void handled.push(entry.bag_id));
+    await waitFor(() => handled.length === 3, 10_000, () => `handled ${handled}`);
+
+    // What a Redis restarted without persistence leaves: no stream, no group. The bridge then appends again.
+    await redis.del(STREAM);
+    await addEntries(redis, 4, 100);
+    await waitFor(() => handled.length === 7, 10_000, () => `handled ${handled}`);
+    assert.deepEqual(handled, ["BAG_0", "BAG_1", "BAG_2", "BAG_100", "BAG_101", "BAG_102", "BAG_103"]);
+    await waitFor(async () => (await pendingEntries(redis)).length === 0, 5_000);
+    const groups = await redis.xinfo("GROUPS", STREAM) as unknown[][];
+    assert.deepEqual(groups.map((group) => group[group.indexOf("name") + 1]), ["sorters"]);
+    const recreated = logs.lines.filter((line) => line.message === "consumer group missing; recreated it");
+    assert.equal(recreated.length, 1);
+    assert.deepEqual(
+      { stream: recreated[0]!.stream, group: recreated[0]!.group, start_at: recreated[0]!.start_at },
+      { stream: STREAM, group: "sorters", start_at: "0" },
+    );
+  } finally {
+    await reader.close();
+    await redis.quit();
+  }
+});
+
+Deno.test("WorkStreamReader keeps an entry pending when its handler throws and handles it again", async () => {
+  const redis = await freshRedis(testConfig("tail"));
+  const logs = capturedLogs();
+  // Long enough that the checks below run before the failed entry is claimed again.
+  const reader = new WorkStreamReader(redis.duplicate(), options("flaky", { claimIdleMs: 1_500 }), logs.logger);
+  try {
+    await addEntries(redis, 3);
+    const ids = (await redis.xrange(STREAM, "-", "+")).map(([id]) => id);
+    const calls: string[] = [];
+    let failing = true;
+    await reader.start(async (entry) => {
+      calls.push(entry.bag_id);
+      if (entry.bag_id === "BAG_1" && failing) throw new Error("sorter offline");
+    });
+    await waitFor(() => calls.length === 3, 10_000, () => `calls ${calls}`);
+    await waitFor(async () => (await pendingEntries(redis)).length === 1, 5_000);
+    assert.deepEqual(calls, ["BAG_0", "BAG_1", "BAG_2"]);
+    assert.deepEqual(await pendingEntries(redis), [{ id: ids[1], consumer: "flaky", deliveries: 1 }]);
+    const failures = logs.lines.filter((line) => line.message === "work entry handler failed; the entry stays pending");
+    assert.deepEqual(
+      failures.map(({ entry_id, bag_id, err }) => ({ entry_id, bag_id, err })),
+      [{ entry_id: ids[1], bag_id: "BAG_1", err: "sorter offline" }],
+    );
+
+    // The loop goes on with new entries while the failed one waits.
+    await addEntries(redis, 1, 3);
+    await waitFor(() => calls.length === 4, 10_000, () => `calls ${calls}`);
+    assert.deepEqual(calls, ["BAG_0", "BAG_1", "BAG_2", "BAG_3"]);
+
+    // Once the handler works again, the entry is claimed after claimIdleMs, handled and acknowledged.
+    failing = false;
+    await waitFor(() => calls.length === 5, 10_000, () => `calls ${calls}`);
+    assert.deepEqual(calls, ["BAG_0", "BAG_1", "BAG_2", "BAG_3", "BAG_1"]);
+    await waitFor(async () => (await pendingEntries(redis)).length === 0, 5_000);
   } finally {
     await reader.close();
     await redis.quit();
