@@ -10,6 +10,9 @@ import type { ServiceContext } from "./service.ts";
 export async function startBagConsumer({ config, logger, registry, kafka, redis }: ServiceContext) {
   const topic = config.topics.bags;
   await ensureTopics(kafka, config, [topic, deadLetterTopic(topic)]);
+  const metrics = createConsumerMetrics(registry, BAG_CONSUMER_METRICS);
+  // From 0, so that the first drop is an increase Prometheus can see.
+  metrics.duplicateIdsDropped.inc({ topic }, 0);
   const consumer = new BatchConsumer<Bag>({
     kafka,
     topic,
@@ -17,9 +20,25 @@ export async function startBagConsumer({ config, logger, registry, kafka, redis 
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     chunkSize: config.consumer.upsertBatchSize,
     partitionsConcurrently: config.consumer.partitionsConcurrently,
-    parse: (message) => parseBag(message.value, config.limits),
+    // A flight listed twice in a row is dropped (counted and logged once per message); twice apart is ambiguous
+    // and dead-lettered by parseBag.
+    parse: (message) =>
+      parseBag(message.value, config.limits, (field, dropped) => {
+        metrics.duplicateIdsDropped.inc({ topic }, dropped.length);
+        logger.info(
+          {
+            topic,
+            offset: message.offset,
+            key: message.key?.toString(),
+            field,
+            dropped: dropped.length,
+            ids: dropped.slice(0, 10),
+          },
+          "repeated ids dropped from a message",
+        );
+      }),
     ...await createBagStore(redis, topic),
-    metrics: createConsumerMetrics(registry, BAG_CONSUMER_METRICS),
+    metrics,
     logger,
   });
   await consumer.start();

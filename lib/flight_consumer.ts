@@ -16,6 +16,9 @@ export async function startFlightConsumer({ config, logger, registry, kafka, red
     help: "Arrival time (Unix seconds) of the latest flight stored",
     registers: [registry],
   });
+  const metrics = createConsumerMetrics(registry, FLIGHT_CONSUMER_METRICS);
+  // From 0, so that the first drop is an increase Prometheus can see.
+  metrics.duplicateIdsDropped.inc({ topic }, 0);
   const consumer = new BatchConsumer<Flight>({
     kafka,
     topic,
@@ -23,9 +26,24 @@ export async function startFlightConsumer({ config, logger, registry, kafka, red
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     chunkSize: config.consumer.upsertBatchSize,
     partitionsConcurrently: config.consumer.partitionsConcurrently,
-    parse: (message) => parseFlight(message.value, config.limits, Date.now() / 1000),
+    // A bag listed twice is dropped (counted and logged once per message); the rest of the flight is applied.
+    parse: (message) =>
+      parseFlight(message.value, config.limits, Date.now() / 1000, (field, dropped) => {
+        metrics.duplicateIdsDropped.inc({ topic }, dropped.length);
+        logger.info(
+          {
+            topic,
+            offset: message.offset,
+            key: message.key?.toString(),
+            field,
+            dropped: dropped.length,
+            ids: dropped.slice(0, 10),
+          },
+          "repeated ids dropped from a message",
+        );
+      }),
     ...await createFlightStore(redis, topic),
-    metrics: createConsumerMetrics(registry, FLIGHT_CONSUMER_METRICS),
+    metrics,
     logger,
     onStored: (records) => {
       const last = records[records.length - 1];

@@ -2,6 +2,7 @@
 import {
   InvalidMessage,
   type MessageLimits,
+  type OnDroppedIds,
   parseJsonObject,
   requireId,
   requireIdList,
@@ -16,13 +17,29 @@ export interface Flight {
   readonly bags: readonly string[];
 }
 
-/** Parses and validates a `flights` message value, or throws InvalidMessage with the reason. */
-export function parseFlight(value: Uint8Array | null, limits: MessageLimits, nowSeconds: number): Flight {
+/**
+ * Parses and validates a `flights` message value, or throws InvalidMessage with the reason. A bag the
+ * manifest lists twice is kept once (a manifest is a set) and reported to `onDropped`.
+ */
+export function parseFlight(
+  value: Uint8Array | null,
+  limits: MessageLimits,
+  nowSeconds: number,
+  onDropped?: OnDroppedIds,
+): Flight {
   const object = parseJsonObject(value, limits);
   const id = requireId(object.id, "id");
   const departure = requireTimestamp(object.departure_time, "departure_time", nowSeconds, limits.maxFutureSeconds);
   const arrival = requireTimestamp(object.arrival_time, "arrival_time", nowSeconds, limits.maxFutureSeconds);
   if (arrival <= departure) throw new InvalidMessage("'arrival_time' must be after 'departure_time'");
-  const bags = requireIdList(object.bags, "bags", limits.maxBagsPerFlight, "MAX_BAGS_PER_FLIGHT");
+  // Last check: drops are reported only for a message that is then applied.
+  const bags = requireIdList(
+    object.bags,
+    "bags",
+    limits.maxBagsPerFlight,
+    "MAX_BAGS_PER_FLIGHT",
+    "drop-repeats",
+    onDropped,
+  );
   return { id, departure_time: departure, arrival_time: arrival, bags };
 }

@@ -62,8 +62,26 @@ export function requireId(value: unknown, field: string): string {
 /** Lists up to this long are checked for repeats pairwise: cheaper than a Set for an itinerary's few flights. */
 const PAIRWISE_REPEAT_CHECK_MAX = 8;
 
-/** Checks a list of distinct ids of at most `max` entries. */
-export function requireIdList(value: unknown, field: string, max: number, limitName: string): string[] {
+/**
+ * What requireIdList does with an id listed more than once:
+ * - `drop-repeats` (a set, such as a manifest's bags): later occurrences are dropped, the first kept;
+ * - `drop-adjacent-repeats` (a sequence, such as an itinerary): an id right after itself is dropped; an id
+ *   repeated after other ids makes what follows it ambiguous, so the list is rejected.
+ */
+export type RepeatRule = "drop-repeats" | "drop-adjacent-repeats";
+
+/** Told which ids requireIdList dropped as repeats, in list order; called only when it dropped some. */
+export type OnDroppedIds = (field: string, dropped: readonly string[]) => void;
+
+/** Checks a list of at most `max` ids (as sent, repeats included) and applies `rule` to its repeats. */
+export function requireIdList(
+  value: unknown,
+  field: string,
+  max: number,
+  limitName: string,
+  rule: RepeatRule,
+  onDropped?: OnDroppedIds,
+): string[] {
   if (!Array.isArray(value)) throw new InvalidMessage(`'${field}' must be an array of ids`);
   if (value.length > max) {
     throw new InvalidMessage(`'${field}' has ${value.length} entries, more than ${limitName} (${max})`);
@@ -74,25 +92,59 @@ export function requireIdList(value: unknown, field: string, max: number, limitN
     if (typeof item !== "string" || !ID_PATTERN.test(item)) requireId(item, `${field}[${index}]`);
   }
   const ids = value as string[];
-  const repeated = ids.length <= PAIRWISE_REPEAT_CHECK_MAX ? firstRepeatPairwise(ids) : firstRepeat(ids);
-  if (repeated !== undefined) throw new InvalidMessage(`'${field}' lists ${repeated} twice`);
-  return ids;
-}
-
-function firstRepeatPairwise(ids: readonly string[]): string | undefined {
-  for (let i = 1; i < ids.length; i++) {
-    for (let j = 0; j < i; j++) if (ids[j] === ids[i]) return ids[i];
+  if (firstRepeat(ids) === -1) return ids;
+  // Rare: only a message with repeats pays for the copies below.
+  const dropped: string[] = [];
+  const kept = rule === "drop-repeats" ? withoutRepeats(ids, dropped) : withoutAdjacentRepeats(ids, dropped);
+  if (rule === "drop-adjacent-repeats") {
+    const repeat = firstRepeat(kept);
+    if (repeat !== -1) {
+      const id = kept[repeat]!;
+      throw new InvalidMessage(`'${field}' lists ${id} twice, not in a row: what follows ${id} is ambiguous`);
+    }
   }
-  return undefined;
+  onDropped?.(field, dropped);
+  return kept;
 }
 
-function firstRepeat(ids: readonly string[]): string | undefined {
+/** The index of the first id that an earlier one repeats, or -1. */
+function firstRepeat(ids: readonly string[]): number {
+  if (ids.length <= PAIRWISE_REPEAT_CHECK_MAX) {
+    for (let i = 1; i < ids.length; i++) {
+      for (let j = 0; j < i; j++) if (ids[j] === ids[i]) return i;
+    }
+    return -1;
+  }
   const seen = new Set<string>();
-  for (const id of ids) {
-    if (seen.has(id)) return id;
-    seen.add(id);
+  for (let i = 0; i < ids.length; i++) {
+    if (seen.has(ids[i]!)) return i;
+    seen.add(ids[i]!);
   }
-  return undefined;
+  return -1;
+}
+
+/** `ids` with each id's first occurrence only; the others are pushed on `dropped`. */
+function withoutRepeats(ids: readonly string[], dropped: string[]): string[] {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const id of ids) {
+    if (seen.has(id)) dropped.push(id);
+    else {
+      seen.add(id);
+      kept.push(id);
+    }
+  }
+  return kept;
+}
+
+/** `ids` without the ids equal to the one before them, which are pushed on `dropped`. */
+function withoutAdjacentRepeats(ids: readonly string[], dropped: string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    if (i > 0 && ids[i] === ids[i - 1]) dropped.push(ids[i]!);
+    else kept.push(ids[i]!);
+  }
+  return kept;
 }
 
 /** Checks a Unix timestamp in seconds between MIN_TIMESTAMP and now + maxFutureSeconds. */

@@ -4,7 +4,7 @@ import { waitFor } from "../../lib/poll.ts";
 import { freshRedis, isolatedEnvironment, produce, readTopic, testKafka } from "../_helpers/fixtures.ts";
 import { startWorker } from "../_helpers/processes.ts";
 import { appliedMessages } from "../_helpers/redis_state.ts";
-import { hostileBags, hostileFlights } from "./hostile_messages.ts";
+import { hostileBags, hostileFlights, type HostileMessage } from "./hostile_messages.ts";
 
 const NOW = Math.floor(Date.now() / 1000);
 const ID = "[A-Za-z0-9_.-]{1,128}";
@@ -47,12 +47,23 @@ Deno.test("consumers fed 10,000 hostile messages store the valid ones, dead-lett
     const storedBags = bags.filter((message) => message.storesId !== undefined);
     assert.equal(await redis.get("flight:count"), String(storedFlights.length));
     assert.equal(await redis.get("bag:count"), String(storedBags.length));
-    const sample = JSON.parse(storedFlights[0]!.value as string);
-    assert.deepEqual(await redis.hgetall(`flight:id:${sample.id}`), {
-      departure_time: String(sample.departure_time),
-      arrival_time: String(sample.arrival_time),
-      bags: JSON.stringify(sample.bags),
-    });
+    // A plain message and one with repeats (dropped, the rest stored) of each topic.
+    const samples = (messages: HostileMessage[]) =>
+      [messages.find((m) => !m.storesList), messages.find((m) => m.storesList)].map((m) => m!);
+    for (const message of samples(storedFlights)) {
+      const sent = JSON.parse(message.value as string);
+      assert.deepEqual(await redis.hgetall(`flight:id:${sent.id}`), {
+        departure_time: String(sent.departure_time),
+        arrival_time: String(sent.arrival_time),
+        bags: JSON.stringify(message.storesList ?? sent.bags),
+      });
+    }
+    for (const message of samples(storedBags)) {
+      const sent = JSON.parse(message.value as string);
+      assert.deepEqual(await redis.hgetall(`bag:id:${sent.id}`), {
+        flights: JSON.stringify(message.storesList ?? sent.flights),
+      });
+    }
 
     const documented = new RegExp(
       `^(flight:id:${ID}|bag:id:${ID}|flight:arrival_times|flight:count|bag:count|offsets:${config.topics.flights}|offsets:${config.topics.bags})$`,

@@ -10,6 +10,8 @@ export interface HostileMessage {
   readonly value: string | Uint8Array;
   /** The id stored when the message is valid; undefined when it must be dead-lettered. */
   readonly storesId?: string;
+  /** The list stored (a flight's bags, a bag's flights) when it is not the message's: its repeats are dropped. */
+  readonly storesList?: readonly string[];
 }
 
 const BAD_IDS = [
@@ -41,6 +43,7 @@ export function hostileFlights(count: number, now: number, seed = 7): HostileMes
     const kind = i % 20;
     let value: string | Uint8Array;
     let storesId: string | undefined;
+    let storesList: string[] | undefined;
     switch (kind) {
       case 0:
         value = "{" + "x".repeat(Math.floor(rand() * 50));
@@ -62,9 +65,11 @@ export function hostileFlights(count: number, now: number, seed = 7): HostileMes
         value = JSON.stringify(rest);
         break;
       } // missing field
-      case 6:
+      case 6: // a repeated bag: dropped, the rest of the flight stored
         value = JSON.stringify({ ...good, bags: [`BAG_${i}`, `BAG_${i}`] });
-        break; // duplicate id
+        storesId = id;
+        storesList = [`BAG_${i}`];
+        break;
       case 7:
         value = JSON.stringify({ ...good, bags: Array.from({ length: 6_000 }, (_, b) => `B${b}`) });
         break; // over MAX_BAGS_PER_FLIGHT
@@ -99,7 +104,7 @@ export function hostileFlights(count: number, now: number, seed = 7): HostileMes
         });
         storesId = `fl.${i}-x_Y`;
     }
-    messages.push({ key, value, ...(storesId ? { storesId } : {}) });
+    messages.push({ key, value, ...(storesId ? { storesId } : {}), ...(storesList ? { storesList } : {}) });
   }
   return messages;
 }
@@ -115,6 +120,7 @@ export function hostileBags(count: number, seed = 11): HostileMessage[] {
     const kind = i % 10;
     let value: string | Uint8Array;
     let storesId: string | undefined;
+    let storesList: string[] | undefined;
     switch (kind) {
       case 0: // an itinerary of 10,000 flights (every 50th message, to keep the topic small), or of a wrong type
         value = JSON.stringify({
@@ -125,8 +131,12 @@ export function hostileBags(count: number, seed = 11): HostileMessage[] {
       case 1:
         value = JSON.stringify({ id: pick(BAD_IDS), flights: [] });
         break;
-      case 2:
-        value = JSON.stringify({ id, flights: ["FL_1", "FL_1"] });
+      case 2: // a flight repeated in a row is dropped; repeated apart, what follows it is ambiguous: dead-lettered
+        if (i % 20 === 2) {
+          value = JSON.stringify({ id, flights: ["FL_1", "FL_1", "FL_2"] });
+          storesId = id;
+          storesList = ["FL_1", "FL_2"];
+        } else value = JSON.stringify({ id, flights: ["FL_1", "FL_2", "FL_1"] });
         break;
       case 3:
         value = JSON.stringify({ id, flights: [pick(BAD_IDS)] });
@@ -151,7 +161,7 @@ export function hostileBags(count: number, seed = 11): HostileMessage[] {
         value = JSON.stringify({ id, flights: kind === 8 ? [] : ["FL_1", "FL_2"] });
         storesId = id;
     }
-    messages.push({ key, value, ...(storesId ? { storesId } : {}) });
+    messages.push({ key, value, ...(storesId ? { storesId } : {}), ...(storesList ? { storesList } : {}) });
   }
   return messages;
 }
