@@ -5,7 +5,7 @@
  */
 import type { FlightWork } from "../lib/domain/work.ts";
 import type { Redis } from "../lib/redis.ts";
-import { readFlightWork } from "../lib/work_reader.ts";
+import { isUnreadable, readFlightWork } from "../lib/work_reader.ts";
 import { createWorkStreamStore } from "../lib/work_stream_store.ts";
 import { CpuMeter, cpuPerUnit, stackPids } from "./cpu.ts";
 
@@ -27,7 +27,7 @@ export async function scanReadCeiling(redis: Redis, flightIds: readonly string[]
   const started = performance.now();
   for (let start = 0; start < flightIds.length; start += batchFlights) {
     for (const content of await readFlightWork(redis, flightIds.slice(start, start + batchFlights))) {
-      if (content) works.push({ ...content, revision: 1, scanned_at: Date.now() / 1000 });
+      if (content && !isUnreadable(content)) works.push({ ...content, revision: 1, scanned_at: Date.now() / 1000 });
     }
   }
   const seconds = (performance.now() - started) / 1000;

@@ -6,7 +6,7 @@ import { Registry } from "prom-client";
 import { ArrivalScan } from "../lib/arrival_scan.ts";
 import { loadConfig } from "../lib/config.ts";
 import { createLogger } from "../lib/log.ts";
-import { createKafka, createProducer, ensureTopics, type Producer } from "../lib/kafka.ts";
+import { createKafka, createProducer, ensureWorkTopics, type Producer } from "../lib/kafka.ts";
 import { connectRedis, type Redis } from "../lib/redis.ts";
 import { createScannerMetrics } from "../lib/scanner_metrics.ts";
 import { loadScript, type LuaScript } from "../lib/scripts.ts";
@@ -25,13 +25,14 @@ export interface ScanRig {
 export async function createScanRig(env: Record<string, string | undefined>): Promise<ScanRig> {
   const config = loadConfig("arrival-scanner", env);
   const kafka = createKafka(config, createLogger("bench-scan", "warn"));
-  await ensureTopics(kafka, config, [config.topics.work]);
+  await ensureWorkTopics(kafka, config);
   const redis = await connectRedis(config.redisUrl, "bench-scan");
   const producer: Producer = createProducer(kafka);
   await producer.connect();
-  const scripts: Record<"claim" | "confirm" | "expire", LuaScript> = {
+  const scripts: Record<"claim" | "confirm" | "fail" | "expire", LuaScript> = {
     claim: await loadScript(redis, "claim_flight_work"),
     confirm: await loadScript(redis, "confirm_flight_work"),
+    fail: await loadScript(redis, "fail_flight_work"),
     expire: await loadScript(redis, "expire_flights"),
   };
   return {
@@ -42,6 +43,7 @@ export async function createScanRig(env: Record<string, string | undefined>): Pr
         producer,
         claimScript: scripts.claim,
         confirmScript: scripts.confirm,
+        failScript: scripts.fail,
         expireScript: scripts.expire,
         metrics: createScannerMetrics(new Registry()),
         config: loadConfig("arrival-scanner", {

@@ -1,6 +1,7 @@
 /**
- * One arrival scan: every flight arriving within the window (or landed within the grace period and
- * never published) gets its work computed; new or changed work is claimed, published, confirmed.
+ * One arrival scan: every flight arriving within the window (or landed within the grace period) gets its
+ * work computed; new or changed work is claimed, published, confirmed, so corrections go on while the
+ * bags are handled, until SCAN_GRACE_SECONDS after landing.
  *
  * Crash safety: the claim is written before the send and confirmed after it, so a scan killed in
  * between leaves a claim that the next scan (after SCAN_CLAIM_SECONDS) publishes again.
@@ -9,11 +10,14 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Producer } from "kafkajs";
 import type { Config } from "./config.ts";
-import { bagOutcome, type FlightWork, workDigest } from "./domain/work.ts";
+import { bagOutcome, type FlightWork, maxWorkMessageBytes, type WorkContent, workDigest } from "./domain/work.ts";
+import { isRecordRejected, sendGroups } from "./kafka.ts";
+import { errorMessage, type Logger } from "./log.ts";
+import { type DeadWork, sendDeadWork } from "./work_dead_letters.ts";
 import { BAG_COUNT, FLIGHT_ARRIVALS, FLIGHT_COUNT, FLIGHTS_ARRIVED, workStateKey } from "./keys.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import type { LuaScript } from "./scripts.ts";
-import { readFlightWork } from "./work_reader.ts";
+import { isUnreadable, readFlightWork } from "./work_reader.ts";
 import { expireOldFlights } from "./expiry.ts";
 
 /** What one scan did. */
@@ -22,7 +26,7 @@ export interface ScanReport {
   readonly published: number;
   readonly unchanged: number;
   readonly claimedElsewhere: number;
-  readonly final: number;
+  readonly deadLettered: number;
 }
 
 export interface ArrivalScanDeps {
@@ -30,25 +34,34 @@ export interface ArrivalScanDeps {
   readonly producer: Producer;
   readonly claimScript: LuaScript;
   readonly confirmScript: LuaScript;
+  readonly failScript: LuaScript;
   readonly expireScript: LuaScript;
   readonly metrics: ScannerMetrics;
   readonly config: Config;
+  readonly logger?: Logger;
 }
 
 /** Claim results below 1 (see lua/claim_flight_work.lua). */
 const UNCHANGED = 0;
 const CLAIMED_ELSEWHERE = -1;
-const FINAL = -2;
 
 const STARTUP_LOOKBACK_SECONDS = 24 * 3600;
 
+type Counts = { -readonly [K in keyof ScanReport]: number };
+
 export class ArrivalScan {
   private readonly replicaId = randomUUID();
+  private readonly maxWorkBytes: number;
   private lastLowerBound: number | undefined;
 
-  constructor(private readonly deps: ArrivalScanDeps) {}
+  constructor(private readonly deps: ArrivalScanDeps) {
+    this.maxWorkBytes = maxWorkMessageBytes(deps.config.limits);
+  }
 
-  /** Scans as of `nowSeconds` (injected so tests control the clock). */
+  /**
+   * Scans as of `nowSeconds` (injected so tests control the clock). A flight whose work cannot be published
+   * is dead-lettered without holding up the others; the retention step runs even when publishing failed.
+   */
   async scan(nowSeconds: number): Promise<ScanReport> {
     const { redis, config, metrics } = this.deps;
     const stopTimer = metrics.scanSeconds.startTimer();
@@ -59,30 +72,48 @@ export class ArrivalScan {
       redis.zrangebyscore(FLIGHT_ARRIVALS, lowerBound, nowSeconds + config.scan.windowSeconds),
     ]);
     const token = `${this.replicaId}:${nowSeconds}`;
-    const totals = { scanned: flightIds.length, published: 0, unchanged: 0, claimedElsewhere: 0, final: 0 };
-    const add = (report: Omit<ScanReport, "scanned">) => {
-      totals.published += report.published;
-      totals.unchanged += report.unchanged;
-      totals.claimedElsewhere += report.claimedElsewhere;
-      totals.final += report.final;
+    const totals: Counts = {
+      scanned: flightIds.length,
+      published: 0,
+      unchanged: 0,
+      claimedElsewhere: 0,
+      deadLettered: 0,
+    };
+    const add = (report: Partial<Counts>) => {
+      for (const [name, value] of Object.entries(report)) totals[name as keyof Counts] += value;
     };
     // Batch k + 1 is read and claimed while batch k is sent and confirmed: the client's work overlaps the
     // broker's. Sends stay in batch order. A failed send leaves claims that the next scan takes over, as a crash would.
-    let publishing: Promise<number> = Promise.resolve(0);
+    let publishing: Promise<Partial<Counts>> = Promise.resolve({});
+    let failure: unknown;
     try {
       for (let start = 0; start < flightIds.length; start += config.scan.batchFlights) {
         const batch = flightIds.slice(start, start + config.scan.batchFlights);
         const claimed = await this.claimBatch(batch, nowSeconds, token);
-        totals.published += await publishing;
+        add(await publishing);
         add(claimed.report);
-        publishing = this.publishBatch(claimed.messages, token);
+        publishing = this.publishBatch(claimed.messages, claimed.dead, token);
         // Awaited on the next turn or below; this only keeps a failure during the next claim from being "unhandled".
         publishing.catch(() => {});
       }
-    } finally {
-      totals.published += await publishing;
+    } catch (error) {
+      failure = error;
+    }
+    try {
+      add(await publishing);
+    } catch (error) {
+      failure ??= error;
     }
     metrics.flightsScanned.inc(flightIds.length);
+    await this.expireAndCount(nowSeconds);
+    stopTimer();
+    if (failure !== undefined) throw failure;
+    return totals;
+  }
+
+  /** Deletes what is past DATA_RETENTION_SECONDS and updates the stored-count gauges. */
+  private async expireAndCount(nowSeconds: number): Promise<void> {
+    const { redis, config, metrics } = this.deps;
     // The counters are read with the expiry's first read (one round trip less), and again if it deleted anything.
     const readCounts = () => redis.mget(FLIGHT_COUNT, BAG_COUNT);
     const [expired, counts] = await Promise.all([
@@ -94,51 +125,127 @@ export class ArrivalScan {
     const [flights, bags] = expired.flights + expired.bags > 0 ? await readCounts() : counts;
     metrics.storedFlights.set(Number(flights ?? 0));
     metrics.storedBags.set(Number(bags ?? 0));
-    stopTimer();
-    return totals;
   }
 
-  /** Computes the work of `flightIds` and claims the revisions to publish. */
+  /** Computes the work of `flightIds` and claims the revisions to publish (or to dead-letter, when unreadable). */
   private async claimBatch(flightIds: string[], now: number, token: string) {
     const { config, metrics } = this.deps;
     const contents = await readFlightWork(this.deps.redis, flightIds);
     const present = contents.flatMap((content) => (content ? [content] : []));
-    const claimArgs: (string | number)[] = [now, token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
-    for (const content of present) claimArgs.push(workDigest(content), content.arrival_time <= now ? "1" : "0");
+    const claimArgs: (string | number)[] = [token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
+    for (const content of present) {
+      claimArgs.push(isUnreadable(content) ? `unreadable:${content.digest}` : workDigest(content));
+    }
     const claims = await this.deps.claimScript.run(
       present.map((content) => workStateKey(content.id)),
       claimArgs,
     ) as number[];
 
     const messages: FlightWork[] = [];
-    const report = { published: 0, unchanged: 0, claimedElsewhere: 0, final: 0 };
+    const dead: DeadWork[] = [];
+    const report = { unchanged: 0, claimedElsewhere: 0 };
     present.forEach((content, index) => {
       const claim = claims[index]!;
-      if (claim > 0) messages.push({ ...content, revision: claim, scanned_at: now });
+      if (claim > 0 && isUnreadable(content)) {
+        dead.push({ id: content.id, revision: claim, reason: "unreadable", detail: content.unreadable });
+      } else if (claim > 0) messages.push({ ...(content as WorkContent), revision: claim, scanned_at: now });
       else if (claim === UNCHANGED) report.unchanged += 1;
       else if (claim === CLAIMED_ELSEWHERE) report.claimedElsewhere += 1;
-      else if (claim === FINAL) report.final += 1;
     });
     metrics.claimConflicts.inc(report.claimedElsewhere);
-    return { messages, report };
+    return { messages, dead, report };
   }
 
-  /** Sends claimed work to Kafka, then confirms it; returns how many messages were published. */
-  private async publishBatch(messages: readonly FlightWork[], token: string): Promise<number> {
+  /**
+   * Sends claimed work to Kafka and confirms it; work too large for the topic, or that the broker rejects
+   * on its own, goes to the dead-letter topic instead. Throws only for what affects every flight (Kafka or
+   * Redis away): the claims then stay, and the next scan takes them over.
+   */
+  private async publishBatch(
+    messages: readonly FlightWork[],
+    unreadable: readonly DeadWork[],
+    token: string,
+  ): Promise<Partial<Counts>> {
     const { config, metrics } = this.deps;
-    if (messages.length === 0) return 0;
-    await this.deps.producer.send({
-      topic: config.topics.work,
-      acks: -1,
-      messages: messages.map((work) => ({ key: work.id, value: JSON.stringify(work) })),
-    });
-    const confirmArgs: (string | number)[] = [token];
-    for (const work of messages) confirmArgs.push(work.id, work.revision, work.arrival_time);
-    await this.deps.confirmScript.run([FLIGHTS_ARRIVED, ...messages.map((work) => workStateKey(work.id))], confirmArgs);
+    const dead = [...unreadable];
+    const sendable: { work: FlightWork; value: string }[] = [];
+    for (const work of messages) {
+      const value = JSON.stringify(work);
+      if (value.length <= this.maxWorkBytes) sendable.push({ work, value });
+      else {
+        const detail = `work message of ${value.length} bytes exceeds the largest valid one (${this.maxWorkBytes})`;
+        dead.push({ id: work.id, revision: work.revision, reason: "too_large", detail, work, value });
+      }
+    }
+    const { sent, rejected } = await this.send(sendable);
+    dead.push(...rejected);
+    if (sent.length > 0) {
+      const confirmArgs: (string | number)[] = [token];
+      for (const work of sent) confirmArgs.push(work.id, work.revision, work.arrival_time);
+      await this.deps.confirmScript.run([FLIGHTS_ARRIVED, ...sent.map((work) => workStateKey(work.id))], confirmArgs);
+    }
+    if (dead.length > 0) {
+      await sendDeadWork(this.deps.producer, config.topics.work, dead);
+      await this.deps.failScript.run(dead.map((entry) => workStateKey(entry.id)), [
+        token,
+        ...dead.map((entry) => entry.revision),
+      ]);
+      for (const entry of dead) {
+        metrics.deadLettered.inc({ reason: entry.reason });
+        this.deps.logger?.error(
+          { flight: entry.id, revision: entry.revision, reason: entry.reason, detail: entry.detail },
+          "work dead-lettered; the flight is tried again when its work changes",
+        );
+      }
+    }
+    this.countPublished(sent);
+    return { published: sent.length, deadLettered: dead.length };
+  }
 
+  /** Sends the values in groups; a group the broker rejects for its records is sent again message by message. */
+  private async send(items: readonly { work: FlightWork; value: string }[]) {
+    const topic = this.deps.config.topics.work;
+    const sent: FlightWork[] = [];
+    const rejected: DeadWork[] = [];
+    const sendGroup = (group: readonly { work: FlightWork; value: string }[]) =>
+      this.deps.producer.send({
+        topic,
+        acks: -1,
+        messages: group.map(({ work, value }) => ({ key: work.id, value })),
+      });
+    for (const group of sendGroups(items)) {
+      try {
+        await sendGroup(group);
+        sent.push(...group.map(({ work }) => work));
+        continue;
+      } catch (error) {
+        if (!isRecordRejected(error)) throw error;
+      }
+      for (const item of group) {
+        try {
+          await sendGroup([item]);
+          sent.push(item.work);
+        } catch (error) {
+          if (!isRecordRejected(error)) throw error;
+          rejected.push({
+            id: item.work.id,
+            revision: item.work.revision,
+            reason: "rejected",
+            detail: `the broker rejected it: ${errorMessage(error)}`,
+            work: item.work,
+            value: item.value,
+          });
+        }
+      }
+    }
+    return { sent, rejected };
+  }
+
+  private countPublished(sent: readonly FlightWork[]): void {
+    const { metrics } = this.deps;
     // One increment per outcome and batch: a labelled increment per bag cost more than the bag's own work.
     const outcomes = new Map<string, number>();
-    for (const work of messages) {
+    for (const work of sent) {
       metrics.workMessages.inc();
       if (work.revision > 1) metrics.corrections.inc();
       for (const value of Object.values(work.bags)) {
@@ -148,7 +255,6 @@ export class ArrivalScan {
       metrics.latestArrival.set(work.arrival_time);
     }
     for (const [outcome, count] of outcomes) metrics.bagWorkItems.inc({ outcome }, count);
-    return messages.length;
   }
 
   /**

@@ -1,7 +1,7 @@
 /** The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron. */
 import { errorMessage } from "./log.ts";
 import { ArrivalScan } from "./arrival_scan.ts";
-import { createProducer, ensureTopics } from "./kafka.ts";
+import { createProducer, ensureWorkTopics } from "./kafka.ts";
 import { scheduleCron } from "./runtime.ts";
 import { createScannerMetrics } from "./scanner_metrics.ts";
 import { loadScript } from "./scripts.ts";
@@ -12,7 +12,7 @@ import { restoreWorkStateIfLost } from "./work_state_restore.ts";
 export async function startArrivalScanner(
   { config, logger, registry, kafka, redis }: ServiceContext,
 ): Promise<Closable> {
-  await ensureTopics(kafka, config, [config.topics.work]);
+  await ensureWorkTopics(kafka, config);
   const producer = createProducer(kafka);
   await producer.connect();
   const scan = new ArrivalScan({
@@ -20,9 +20,11 @@ export async function startArrivalScanner(
     producer,
     claimScript: await loadScript(redis, "claim_flight_work"),
     confirmScript: await loadScript(redis, "confirm_flight_work"),
+    failScript: await loadScript(redis, "fail_flight_work"),
     expireScript: await loadScript(redis, "expire_flights"),
     metrics: createScannerMetrics(registry),
     config,
+    logger,
   });
 
   let running: Promise<void> = Promise.resolve();

@@ -1,5 +1,7 @@
 /** Kafka client factory and topic administration; the only module that knows kafkajs' setup. */
 import {
+  ConfigResourceTypes,
+  ConfigSource,
   Kafka,
   type KafkaConfig,
   type LogEntry,
@@ -9,6 +11,7 @@ import {
   type SASLOptions,
 } from "kafkajs";
 import type { Config } from "./config.ts";
+import { maxWorkMessageBytes } from "./domain/work.ts";
 import { waitFor } from "./poll.ts";
 import type { Logger } from "./log.ts";
 
@@ -91,6 +94,15 @@ export function sendGroups<M extends { value: string | Uint8Array | null }>(mess
   return groups;
 }
 
+/** kafkajs error types of a broker refusing a send's records themselves: sending them again cannot help. */
+const RECORD_REJECTIONS = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_RECORD", "CORRUPT_MESSAGE"]);
+
+/** Whether `error` (or the error it wraps after retries) is the broker refusing the records of a send. */
+export function isRecordRejected(error: unknown): boolean {
+  const causes = [error, (error as { originalError?: unknown } | null)?.originalError];
+  return causes.some((cause) => RECORD_REJECTIONS.has((cause as { type?: string } | null)?.type ?? ""));
+}
+
 /** Creates each topic that does not exist yet with the configured partition count. */
 export function ensureTopics(kafka: Kafka, config: Config, topics: string[]): Promise<void> {
   return createTopicsIfMissing(kafka, topics, config.kafka.partitions, config.kafka.replicationFactor);
@@ -130,6 +142,47 @@ export async function createTopicsIfMissing(
       (last) => `topics ${missing.join(", ")} have no leaders after 30 s (${last})`,
       200,
     );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Creates the work topic and its dead-letter topic if missing, sized for the largest valid flight's work
+ * (see maxWorkMessageBytes), so that every valid flight is publishable as one message.
+ */
+export async function ensureWorkTopics(kafka: Kafka, config: Config): Promise<void> {
+  const topics = [config.topics.work, `${config.topics.work}.dlq`];
+  await ensureTopics(kafka, config, topics);
+  // Room for the record batch's own header and the key beyond the value.
+  await ensureMaxMessageBytes(kafka, topics, maxWorkMessageBytes(config.limits) + 4096);
+}
+
+/**
+ * Raises the `max.message.bytes` of each topic to at least `bytes` (the broker's default is about 1 MB).
+ * Kafka's AlterConfigs replaces a topic's whole configuration, so the topic's other settings are sent back with it.
+ */
+export async function ensureMaxMessageBytes(kafka: Kafka, topics: readonly string[], bytes: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name })),
+    });
+    const tooSmall = resources.flatMap((resource) => {
+      const current = resource.configEntries.find((entry) => entry.configName === "max.message.bytes");
+      if (current && Number(current.configValue) >= bytes) return [];
+      const overrides = resource.configEntries
+        .filter((entry) => entry.configSource === ConfigSource.TOPIC_CONFIG && entry.configName !== "max.message.bytes")
+        .map((entry) => ({ name: entry.configName, value: entry.configValue }));
+      return [{
+        type: ConfigResourceTypes.TOPIC,
+        name: resource.resourceName,
+        configEntries: [...overrides, { name: "max.message.bytes", value: String(bytes) }],
+      }];
+    });
+    if (tooSmall.length > 0) await admin.alterConfigs({ validateOnly: false, resources: tooSmall });
   } finally {
     await admin.disconnect();
   }

@@ -12,6 +12,12 @@ export function createScannerMetrics(registry: Registry) {
       help: "Work messages (one per arriving flight and revision) published to arriving_flight_work",
       registers,
     }),
+    deadLettered: new Counter({
+      name: "work_dead_lettered_total",
+      help: "Work messages sent to the work dead-letter topic instead, by reason (too_large, unreadable, rejected)",
+      labelNames: ["reason"],
+      registers,
+    }),
     bagWorkItems: new Counter({
       name: "bag_work_items_total",
       help: "Bag work items published, by outcome (departure or the code's name)",

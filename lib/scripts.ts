@@ -9,6 +9,7 @@ import appendWorkEntries from "../lua/append_work_entries.lua" with { type: "tex
 import claimFlightWork from "../lua/claim_flight_work.lua" with { type: "text" };
 import confirmFlightWork from "../lua/confirm_flight_work.lua" with { type: "text" };
 import expireFlights from "../lua/expire_flights.lua" with { type: "text" };
+import failFlightWork from "../lua/fail_flight_work.lua" with { type: "text" };
 import readHashFields from "../lua/read_hash_fields.lua" with { type: "text" };
 import restoreFlightWork from "../lua/restore_flight_work.lua" with { type: "text" };
 import upsertBags from "../lua/upsert_bags.lua" with { type: "text" };
@@ -20,6 +21,7 @@ const SOURCES = {
   upsert_bags: upsertBags,
   claim_flight_work: claimFlightWork,
   confirm_flight_work: confirmFlightWork,
+  fail_flight_work: failFlightWork,
   append_work_entries: appendWorkEntries,
   expire_flights: expireFlights,
   read_hash_fields: readHashFields,

@@ -1,16 +1,16 @@
 /** The bridge: mirrors `arriving_flight_work` into the Redis Stream WORK_STREAM, exactly once. */
-import { BatchConsumer, deadLetterTopic } from "./batch_consumer.ts";
+import { BatchConsumer } from "./batch_consumer.ts";
 import { BRIDGE_CONSUMER_METRICS, createBridgeMetrics } from "./bridge_metrics.ts";
 import { createConsumerMetrics } from "./consumer_metrics.ts";
 import { type FlightWork, parseFlightWork } from "./domain/work.ts";
-import { ensureTopics } from "./kafka.ts";
+import { ensureWorkTopics } from "./kafka.ts";
 import type { ServiceContext } from "./service.ts";
 import { createWorkStreamStore } from "./work_stream_store.ts";
 
 /** Builds and starts the bridge. */
 export async function startBridge({ config, logger, registry, kafka, redis }: ServiceContext) {
   const topic = config.topics.work;
-  await ensureTopics(kafka, config, [topic, deadLetterTopic(topic)]);
+  await ensureWorkTopics(kafka, config);
   const metrics = createBridgeMetrics(registry);
   const stream = config.stream.key;
   // The scanner publishes no flight that arrived more than DATA_RETENTION_SECONDS ago: its revision can go.

@@ -1,34 +1,36 @@
 -- claim_flight_work.lua: decides, for a batch of flights, which revision of their work to publish,
 -- and claims it so that no other scanner replica publishes the same revision.
 --
--- KEYS[i]      work:flight:<id>   hash: revision, digest (last published), and while a publication is
---                                 in flight pending_revision, pending_digest, pending_token, pending_until
--- ARGV[1]      now (Unix seconds)
--- ARGV[2]      claim token of this scan (unique per replica and scan)
--- ARGV[3]      claim duration in seconds (a claim older than this is presumed dead and taken over)
--- ARGV[4]      seconds to keep a flight's state after the claim
--- ARGV[4 + 2i - 1], ARGV[4 + 2i]   for KEYS[i]: digest of the work just computed, landed ("1" or "0")
+-- KEYS[i]      work:flight:<id>   hash: revision, digest (last published); failed_revision, failed_digest
+--                                 (last dead-lettered, see fail_flight_work.lua); while a publication is in
+--                                 flight pending_revision, pending_digest, pending_token, pending_until
+-- ARGV[1]      claim token of this scan (unique per replica and scan)
+-- ARGV[2]      claim duration in seconds (a claim older than this is presumed dead and taken over)
+-- ARGV[3]      seconds to keep a flight's state after the claim
+-- ARGV[3 + i]  for KEYS[i]: digest of the work just computed
 --
 -- Returns one integer per flight:
---   > 0  the revision to publish now (claimed; confirm it with confirm_flight_work.lua after the send)
---     0  unchanged since the last publication: nothing to publish
+--   > 0  the revision to publish now (claimed; confirm it with confirm_flight_work.lua after the send,
+--        or record it as dead-lettered with fail_flight_work.lua)
+--     0  unchanged since the last publication (or the last dead-lettering): nothing to publish
 --    -1  claimed by another live scan
---    -2  landed after its last publication: its work is final
 -- A dead claim whose digest still matches is published again with the same revision (the crashed
 -- scan may or may not have sent it; readers deduplicate by flight and revision).
+-- Claims expire by Redis's clock (TIME), never a scanner's: skewed scanner clocks cannot both hold one.
 
-local now = tonumber(ARGV[1])
-local token = ARGV[2]
-local claim_until = now + tonumber(ARGV[3])
-local retention = tonumber(ARGV[4])
+local now = tonumber(redis.call('TIME')[1])
+local token = ARGV[1]
+local claim_until = now + tonumber(ARGV[2])
+local retention = tonumber(ARGV[3])
 local results = {}
 
 for i, key in ipairs(KEYS) do
-  local digest = ARGV[4 + 2 * i - 1]
-  local landed = ARGV[4 + 2 * i] == '1'
-  local state = redis.call('HMGET', key, 'revision', 'digest', 'pending_revision', 'pending_digest', 'pending_token', 'pending_until')
+  local digest = ARGV[3 + i]
+  local state = redis.call('HMGET', key, 'revision', 'digest', 'pending_revision', 'pending_digest', 'pending_token',
+    'pending_until', 'failed_revision', 'failed_digest')
   local revision = tonumber(state[1] or '0')
   local pending_revision = tonumber(state[3] or '0')
+  local failed_revision = tonumber(state[7] or '0')
   local result
 
   if pending_revision > 0 and state[5] ~= token and tonumber(state[6]) > now then
@@ -37,14 +39,12 @@ for i, key in ipairs(KEYS) do
     if state[4] == digest then
       result = pending_revision
     else
-      result = math.max(revision, pending_revision) + 1
+      result = math.max(revision, pending_revision, failed_revision) + 1
     end
-  elseif state[2] == digest then
+  elseif state[2] == digest or state[8] == digest then
     result = 0
-  elseif landed and revision > 0 then
-    result = -2
   else
-    result = revision + 1
+    result = math.max(revision, failed_revision) + 1
   end
 
   if result > 0 then

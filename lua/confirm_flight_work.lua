@@ -5,7 +5,7 @@
 -- ARGV[1]      claim token used by claim_flight_work.lua
 -- ARGV[2 + 3(i-1)], ARGV[3 + 3(i-1)], ARGV[4 + 3(i-1)]   for KEYS[1 + i]: flight id, revision, arrival time
 --
--- Returns the number of flights confirmed. A flight whose claim was taken over by another scan
+-- Returns the number of flights confirmed. A confirmation forgets an earlier dead-lettered revision (lower). A flight whose claim was taken over by another scan
 -- (this one was presumed dead) is left to that scan.
 
 local token = ARGV[1]
@@ -16,7 +16,8 @@ for i = 2, #KEYS do
   local state = redis.call('HMGET', key, 'pending_token', 'pending_revision', 'pending_digest')
   if state[1] == token and state[2] == ARGV[base + 1] then
     redis.call('HSET', key, 'revision', state[2], 'digest', state[3])
-    redis.call('HDEL', key, 'pending_revision', 'pending_digest', 'pending_token', 'pending_until')
+    redis.call('HDEL', key, 'pending_revision', 'pending_digest', 'pending_token', 'pending_until', 'failed_revision',
+      'failed_digest')
     redis.call('ZADD', KEYS[1], ARGV[base + 2], ARGV[base])
     confirmed = confirmed + 1
   end

@@ -63,6 +63,18 @@ export interface FlightWork {
 /** The content of a flight's work, without revision or scan time. */
 export type WorkContent = Omit<FlightWork, "revision" | "scanned_at">;
 
+/**
+ * The largest work message a valid flight can produce, in bytes: per bag its id twice (in `bags` and
+ * `next_flights`), a next flight id of 128 characters, a departure time of up to 24 characters and the JSON
+ * punctuation; the bags' ids together are bounded by MAX_MESSAGE_BYTES of the flight message that listed them.
+ * The work topic is sized for it, so that every valid flight is publishable as one message.
+ */
+export function maxWorkMessageBytes(limits: Pick<MessageLimits, "maxBagsPerFlight" | "maxMessageBytes">): number {
+  const perBagBeyondIds = 128 + 24 + 18;
+  const idBytes = Math.min(limits.maxBagsPerFlight * 128, limits.maxMessageBytes);
+  return 2 * idBytes + limits.maxBagsPerFlight * perBagBeyondIds + 1024;
+}
+
 /** A digest of the content: equal digests mean nothing changed for the readers. */
 export function workDigest(content: WorkContent): string {
   const bagIds = Object.keys(content.bags).sort();

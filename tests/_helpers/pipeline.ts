@@ -3,7 +3,7 @@ import { ArrivalScan } from "../../lib/arrival_scan.ts";
 import { startBagConsumer } from "../../lib/bag_consumer.ts";
 import type { Config } from "../../lib/config.ts";
 import { startFlightConsumer } from "../../lib/flight_consumer.ts";
-import { createProducer, ensureTopics } from "../../lib/kafka.ts";
+import { createProducer, ensureWorkTopics } from "../../lib/kafka.ts";
 import { createScannerMetrics } from "../../lib/scanner_metrics.ts";
 import { loadScript } from "../../lib/scripts.ts";
 import { testContext } from "./context.ts";
@@ -31,7 +31,7 @@ export async function startConsumers(config: Config) {
 /** An ArrivalScan publishing to `config`'s work topic, as one scanner replica. */
 export async function createScanner(config: Config) {
   const context = await testContext(config);
-  await ensureTopics(context.kafka, config, [config.topics.work]);
+  await ensureWorkTopics(context.kafka, config);
   const producer = createProducer(context.kafka);
   await producer.connect();
   const scan = new ArrivalScan({
@@ -39,6 +39,7 @@ export async function createScanner(config: Config) {
     producer,
     claimScript: await loadScript(context.redis, "claim_flight_work"),
     confirmScript: await loadScript(context.redis, "confirm_flight_work"),
+    failScript: await loadScript(context.redis, "fail_flight_work"),
     expireScript: await loadScript(context.redis, "expire_flights"),
     metrics: createScannerMetrics(context.registry),
     config,

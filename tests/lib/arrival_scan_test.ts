@@ -55,7 +55,7 @@ Deno.test("scan() publishes every code end to end, from Kafka messages to the ex
 
     const report = await scanner.scan.scan(T);
 
-    assert.deepEqual(report, { scanned: 2, published: 2, unchanged: 0, claimedElsewhere: 0, final: 0 });
+    assert.deepEqual(report, { scanned: 2, published: 2, unchanged: 0, claimedElsewhere: 0, deadLettered: 0 });
     const messages = await readTopic(kafka, config.topics.work, 2);
     assert.deepEqual(messages.map((message) => message.key).sort(), ["FL_ARRIVING", "FL_NO_BAGS"]);
     const work = workOf(messages).sort((a, b) => a.id.localeCompare(b.id));

@@ -33,7 +33,7 @@ Deno.test("scan() leaves a flight outside the window alone and publishes it once
   }
 });
 
-Deno.test("scan() publishes a flight landed within the grace period, counts older ones as skipped, and freezes landed work", async () => {
+Deno.test("scan() publishes a flight landed within the grace period, counts older ones as skipped, and corrects landed work until the grace ends", async () => {
   const config = testConfig("arrival-scanner", { SCAN_GRACE_SECONDS: "300" });
   const redis = await freshRedis(config);
   const kafka = testKafka(config);
@@ -47,9 +47,15 @@ Deno.test("scan() publishes a flight landed within the grace period, counts olde
     assert.equal((await scanner.scan.scan(T)).published, 2);
     await seedFlights(redis, [{ ...flight("FL_SOON", T + 100), bags: ["BAG_NEW"] }]);
     const afterLanding = await scanner.scan.scan(T + 200);
-    assert.deepEqual(afterLanding, { scanned: 2, published: 0, unchanged: 1, claimedElsewhere: 0, final: 1 });
-    const messages = await readTopic(kafka, config.topics.work, 2);
-    assert.deepEqual(messages.map((message) => message.key).sort(), ["FL_JUST_LANDED", "FL_SOON"]);
+    assert.deepEqual(afterLanding, { scanned: 2, published: 1, unchanged: 1, claimedElsewhere: 0, deadLettered: 0 });
+    // Past SCAN_GRACE_SECONDS after landing, a change is no longer published.
+    await seedFlights(redis, [{ ...flight("FL_SOON", T + 100), bags: ["BAG_NEW", "BAG_LATE"] }]);
+    assert.equal((await scanner.scan.scan(T + 401)).published, 0);
+    const messages = await readTopic(kafka, config.topics.work, 3);
+    assert.deepEqual(
+      messages.map((message) => [message.key, JSON.parse(message.value!).revision]).sort(),
+      [["FL_JUST_LANDED", 1], ["FL_SOON", 1], ["FL_SOON", 2]],
+    );
     assert.equal(await metricValue(scanner.registry, "flights_skipped_too_old_total"), 1);
   } finally {
     await scanner.close();

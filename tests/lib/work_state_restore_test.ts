@@ -38,7 +38,7 @@ Deno.test("restoreWorkStateIfLost() after Redis lost its data: revisions go on f
     assert.equal(await redis.hexists(WORK_STATE, "restored_at"), 1);
     assert.deepEqual(
       await scanner.scan.scan(T + 3),
-      { scanned: 1, published: 0, unchanged: 1, claimedElsewhere: 0, final: 0 },
+      { scanned: 1, published: 0, unchanged: 1, claimedElsewhere: 0, deadLettered: 0 },
       "unchanged work is not published again",
     );
     await seed(["FL_ARRIVING"]);
