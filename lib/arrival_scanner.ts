@@ -4,6 +4,7 @@ import { ArrivalScan } from "./arrival_scan.ts";
 import { createProducer, ensureWorkTopics } from "./kafka.ts";
 import { scheduleCron } from "./runtime.ts";
 import { createScannerMetrics } from "./scanner_metrics.ts";
+import { waitForInputCaughtUp } from "./input_catch_up.ts";
 import { loadScript } from "./scripts.ts";
 import type { Closable, ServiceContext } from "./service.ts";
 import { restoreWorkStateIfLost } from "./work_state_restore.ts";
@@ -15,6 +16,7 @@ export async function startArrivalScanner(
   await ensureWorkTopics(kafka, config);
   const producer = createProducer(kafka);
   await producer.connect();
+  const metrics = createScannerMetrics(registry);
   const scan = new ArrivalScan({
     redis,
     producer,
@@ -22,7 +24,7 @@ export async function startArrivalScanner(
     confirmScript: await loadScript(redis, "confirm_flight_work"),
     failScript: await loadScript(redis, "fail_flight_work"),
     expireScript: await loadScript(redis, "expire_flights"),
-    metrics: createScannerMetrics(registry),
+    metrics,
     config,
     logger,
   });
@@ -31,6 +33,18 @@ export async function startArrivalScanner(
   const runScan = () => {
     running = (async () => {
       try {
+        const stopWait = metrics.catchUpSeconds.startTimer();
+        const input = [config.topics.flights, config.topics.bags];
+        const catchUp = await waitForInputCaughtUp(kafka, redis, input, config.scan.catchUpSeconds * 1000, stop.signal);
+        stopWait();
+        if (stop.signal.aborted) return;
+        if (catchUp === "timed-out") {
+          metrics.catchUpTimeouts.inc();
+          logger.warn(
+            { wait_seconds: config.scan.catchUpSeconds },
+            "consumers are still behind Kafka; scanning what Redis holds",
+          );
+        }
         const now = Date.now() / 1000;
         // Never scan with lost publication state: revisions would start again at 1 (see work_state_restore.ts).
         await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);

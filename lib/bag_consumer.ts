@@ -5,6 +5,7 @@ import { BAG_CONSUMER_METRICS, createConsumerMetrics } from "./consumer_metrics.
 import { type Bag, parseBag } from "./domain/bag.ts";
 import { ensureTopics } from "./kafka.ts";
 import type { ServiceContext } from "./service.ts";
+import { requireWorkStateRestore } from "./work_state_restore.ts";
 
 /** Builds and starts the bag consumer. */
 export async function startBagConsumer({ config, logger, registry, kafka, redis }: ServiceContext) {
@@ -40,6 +41,7 @@ export async function startBagConsumer({ config, logger, registry, kafka, redis 
     ...await createBagStore(redis, topic),
     metrics,
     logger,
+    onResync: () => requireWorkStateRestore(redis),
   });
   await consumer.start();
   return consumer;

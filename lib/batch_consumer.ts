@@ -43,6 +43,11 @@ export interface BatchConsumerOptions<T> extends PartitionStore<T> {
   readonly logger: Logger;
   /** Called after each chunk is stored, for per-record metrics such as the latest arrival time. */
   readonly onStored?: (records: readonly Parsed<T>[]) => void;
+  /**
+   * Called when Redis is found behind (before the replay): what else Redis held may be as old, such as the
+   * scanner's revisions.
+   */
+  readonly onResync?: () => Promise<unknown>;
   /** How often assigned partitions are checked for a Redis that went back in time while idle. */
   readonly stateCheckMs?: number;
 }
@@ -235,6 +240,9 @@ export class BatchConsumer<T> {
         : "Redis went back in time for this partition; replaying it from its record",
     );
     metrics.stateResyncs.inc({ topic, reason });
+    await this.options.onResync?.().catch((error) =>
+      logger.error({ err: errorMessage(error) }, "could not mark the scanner's revisions for a restore")
+    );
     // From now on Redis is required to hold only what it holds: the replay brings it forward again.
     this.storedUpTo.set(partition, recorded);
     this.restartFrom(partition, from.toString());

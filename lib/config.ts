@@ -228,6 +228,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       graceSeconds: r.integer("SCAN_GRACE_SECONDS", 300, 0, 24 * 3600),
       batchFlights: r.integer("SCAN_BATCH_FLIGHTS", 50, 1, 1000),
       claimSeconds: r.integer("SCAN_CLAIM_SECONDS", 60, 31, 3600),
+      catchUpSeconds: r.integer("SCAN_CATCH_UP_SECONDS", 30, 0, 3600),
       stateRetentionSeconds: r.integer("SCAN_STATE_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
       dataRetentionSeconds: r.integer("DATA_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
     },

@@ -6,6 +6,7 @@ import { type Flight, parseFlight } from "./domain/flight.ts";
 import { createFlightStore } from "./flight_store.ts";
 import { ensureTopics } from "./kafka.ts";
 import type { ServiceContext } from "./service.ts";
+import { requireWorkStateRestore } from "./work_state_restore.ts";
 
 /** Builds and starts the flight consumer. */
 export async function startFlightConsumer({ config, logger, registry, kafka, redis }: ServiceContext) {
@@ -45,6 +46,7 @@ export async function startFlightConsumer({ config, logger, registry, kafka, red
     ...await createFlightStore(redis, topic),
     metrics,
     logger,
+    onResync: () => requireWorkStateRestore(redis),
     onStored: (records) => {
       const last = records[records.length - 1];
       if (last) latestArrival.set(last.record.arrival_time);

@@ -55,6 +55,17 @@ export function createScannerMetrics(registry: Registry) {
       help: "Bags deleted from Redis with the last flight of their itinerary",
       registers,
     }),
+    catchUpSeconds: new Histogram({
+      name: "scan_catch_up_wait_seconds",
+      help: "Time a scan waited for Redis to hold every flight and bag message Kafka held when the scan began",
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    catchUpTimeouts: new Counter({
+      name: "scan_catch_up_timeouts_total",
+      help: "Scans that went ahead after SCAN_CATCH_UP_SECONDS with consumers still behind Kafka",
+      registers,
+    }),
     scanSeconds: new Histogram({
       name: "arriving_flight_work_processing_seconds",
       help: "Duration of one whole arrival scan",

@@ -5,6 +5,7 @@ import { createConsumerMetrics } from "./consumer_metrics.ts";
 import { type FlightWork, parseFlightWork } from "./domain/work.ts";
 import { ensureWorkTopics } from "./kafka.ts";
 import type { ServiceContext } from "./service.ts";
+import { requireWorkStateRestore } from "./work_state_restore.ts";
 import { createWorkStreamStore } from "./work_stream_store.ts";
 
 /** Builds and starts the bridge. */
@@ -32,6 +33,7 @@ export async function startBridge({ config, logger, registry, kafka, redis }: Se
     ...streamStore,
     metrics: createConsumerMetrics(registry, BRIDGE_CONSUMER_METRICS),
     logger,
+    onResync: () => requireWorkStateRestore(redis),
     onStored: () => void redis.xlen(stream).then((length) => metrics.streamLength.set(length)).catch(() => {}),
   });
   await consumer.start();

@@ -18,6 +18,15 @@ import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "./keys.ts";
 import type { Logger } from "./log.ts";
 import { LuaScript, scriptSource } from "./scripts.ts";
 
+/**
+ * Makes the scanner restore its revisions from the work topic before its next scan. Called by the consumers
+ * when they find Redis behind Kafka: a Redis back from an older snapshot holds older revisions too, and the
+ * next correction would reuse a published revision number for other content.
+ */
+export async function requireWorkStateRestore(redis: Redis): Promise<void> {
+  await redis.del(WORK_STATE);
+}
+
 /** The highest revision of a flight found in the topic. */
 interface Published {
   readonly revision: number;

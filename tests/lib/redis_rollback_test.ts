@@ -6,9 +6,19 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../lib/config.ts";
 import { waitFor } from "../../lib/poll.ts";
-import { freshRedis, isolatedEnvironment, metricValue, produce, testKafka } from "../_helpers/fixtures.ts";
+import { waitForInputCaughtUp } from "../../lib/input_catch_up.ts";
+import { restoreWorkStateIfLost } from "../../lib/work_state_restore.ts";
+import {
+  freshRedis,
+  isolatedEnvironment,
+  metricValue,
+  produce,
+  readTopic,
+  testKafka,
+  testLogger,
+} from "../_helpers/fixtures.ts";
 import { OwnRedis } from "../_helpers/own_redis.ts";
-import { startConsumers } from "../_helpers/pipeline.ts";
+import { createScanner, startConsumers } from "../_helpers/pipeline.ts";
 import { appliedMessages, snapshot } from "../_helpers/redis_state.ts";
 
 const T = Math.floor(Date.now() / 1000);
@@ -147,6 +157,57 @@ Deno.test("consumers end exactly as an uninterrupted run when Redis with appendf
       for (const bag of all.bags) expected[`bag:id:${bag.id}`] = { flights: JSON.stringify(bag.flights) };
       assert.deepEqual(await snapshot(redis, "bag:*"), expected);
     } finally {
+      await consumers.close();
+      await redis.quit();
+    }
+  });
+});
+
+Deno.test("after Redis came back from an older snapshot, the next correction gets a new revision, never a published one", async () => {
+  await withOwnRedis("none", async (own) => {
+    const config = loadConfig("arrival-scanner", isolatedEnvironment("arrival-scanner", { REDIS_URL: own.url }));
+    const redis = await freshRedis(config);
+    const kafka = testKafka(config);
+    const consumers = await startConsumers(config);
+    const scanner = await createScanner(config);
+    const logger = testLogger();
+    // What the scanner process does on each tick (lib/arrival_scanner.ts).
+    const scanOnce = async (now: number) => {
+      const input = [config.topics.flights, config.topics.bags];
+      assert.equal(await waitForInputCaughtUp(kafka, redis, input, 30_000), "caught-up");
+      await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);
+      return await scanner.scan.scan(now);
+    };
+    const next = (departure: number) => ({
+      id: "FL_NEXT",
+      departure_time: departure,
+      arrival_time: departure + 3600,
+      bags: [],
+    });
+    try {
+      await produce(kafka, config.topics.flights, [{
+        id: "FL_IN",
+        departure_time: T - 3000,
+        arrival_time: T + 300,
+        bags: ["BAG_1"],
+      }], byId);
+      await produce(kafka, config.topics.bags, [{ id: "BAG_1", flights: ["FL_IN", "FL_NEXT"] }], byId);
+      assert.equal((await scanOnce(T)).published, 1);
+      await redis.save();
+      await produce(kafka, config.topics.flights, [next(T + 7200)], byId);
+      assert.equal((await scanOnce(T + 1)).published, 1);
+
+      await own.restart();
+      await produce(kafka, config.topics.flights, [next(T + 9000)], byId);
+      assert.equal((await scanOnce(T + 2)).published, 1);
+
+      const work = await readTopic(kafka, config.topics.work, 3);
+      assert.deepEqual(
+        work.map((message) => JSON.parse(message.value!)).map((w) => [w.revision, w.bags.BAG_1]),
+        [[1, -3], [2, T + 7200], [3, T + 9000]],
+      );
+    } finally {
+      await scanner.close();
       await consumers.close();
       await redis.quit();
     }
