@@ -253,9 +253,9 @@ export class BatchConsumer<T> {
     try {
       for (const partition of this.assigned) {
         if (!this.running) return;
-        await this.partitionPosition(partition);
+        const { logStart } = await this.partitionPosition(partition);
         // Read before the record: a store in flight only raises both, in this order.
-        const known = this.storedUpTo.get(partition) ?? -1n;
+        const known = this.knownStored(partition, logStart);
         const recorded = await this.options.recordedOffset(partition);
         if (recorded < known && this.running) {
           await this.replay(partition, recorded, recorded === -1n ? "state_lost" : "rollback");
@@ -332,8 +332,16 @@ export class BatchConsumer<T> {
    */
   private async requiredOffset(partition: number, firstOffset: bigint): Promise<bigint> {
     const { logStart } = await this.partitionPosition(partition);
+    return maxOffset(this.knownStored(partition, logStart), firstOffset > logStart ? logStart : -1n);
+  }
+
+  /**
+   * The last offset known to be stored in `partition`, or -1n when it lies before the log start: Kafka's
+   * retention deleted those messages, so Redis cannot be required to hold them (a replay could never end).
+   */
+  private knownStored(partition: number, logStart: bigint): bigint {
     const known = this.storedUpTo.get(partition) ?? -1n;
-    return maxOffset(known, firstOffset > logStart ? logStart : -1n);
+    return known >= logStart ? known : -1n;
   }
 
   /**
