@@ -27,7 +27,9 @@ export async function scanReadCeiling(redis: Redis, flightIds: readonly string[]
   const started = performance.now();
   for (let start = 0; start < flightIds.length; start += batchFlights) {
     for (const content of await readFlightWork(redis, flightIds.slice(start, start + batchFlights))) {
-      if (content && !isUnreadable(content)) works.push({ ...content, revision: 1, scanned_at: Date.now() / 1000 });
+      if (content && !isUnreadable(content)) {
+        works.push({ ...content, revision: 1, scanned_at: Date.now() / 1000, removed_bags: [] });
+      }
     }
   }
   const seconds = (performance.now() - started) / 1000;

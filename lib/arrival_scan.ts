@@ -141,6 +141,10 @@ export class ArrivalScan {
       claimArgs,
     ) as number[];
 
+    // Only a flight published before (a claim above revision 1) can have removed bags: the others cost no read.
+    const previousBags = await this.publishedBags(
+      present.flatMap((content, index) => claims[index]! > 1 && !isUnreadable(content) ? [content.id] : []),
+    );
     const messages: FlightWork[] = [];
     const dead: DeadWork[] = [];
     const report = { unchanged: 0, claimedElsewhere: 0 };
@@ -148,12 +152,35 @@ export class ArrivalScan {
       const claim = claims[index]!;
       if (claim > 0 && isUnreadable(content)) {
         dead.push({ id: content.id, revision: claim, reason: "unreadable", detail: content.unreadable });
-      } else if (claim > 0) messages.push({ ...(content as WorkContent), revision: claim, scanned_at: now });
-      else if (claim === UNCHANGED) report.unchanged += 1;
+      } else if (claim > 0) {
+        const work = content as WorkContent;
+        const removed = (previousBags.get(work.id) ?? []).filter((bag) => !Object.hasOwn(work.bags, bag));
+        messages.push({ ...work, revision: claim, scanned_at: now, removed_bags: removed });
+      } else if (claim === UNCHANGED) report.unchanged += 1;
       else if (claim === CLAIMED_ELSEWHERE) report.claimedElsewhere += 1;
     });
     metrics.claimConflicts.inc(report.claimedElsewhere);
     return { messages, dead, report };
+  }
+
+  /**
+   * The bags of each flight's last published revision (`bags` of work:flight:<id>, recorded by
+   * confirm_flight_work.lua), in one pipelined round trip. A flight without one is left out.
+   */
+  private async publishedBags(flightIds: readonly string[]): Promise<Map<string, readonly string[]>> {
+    const bags = new Map<string, readonly string[]>();
+    if (flightIds.length === 0) return bags;
+    const pipeline = this.deps.redis.pipeline();
+    for (const id of flightIds) pipeline.hget(workStateKey(id), "bags");
+    ((await pipeline.exec()) ?? []).forEach(([error, reply], index) => {
+      if (error) throw error;
+      if (typeof reply !== "string") return;
+      const id = flightIds[index]!;
+      const list = parseBagList(reply);
+      if (list) bags.set(id, list);
+      else this.deps.logger?.warn({ flight: id }, "published bags unreadable; no removed bags listed for this flight");
+    });
+    return bags;
   }
 
   /**
@@ -181,7 +208,10 @@ export class ArrivalScan {
     dead.push(...rejected);
     if (sent.length > 0) {
       const confirmArgs: (string | number)[] = [token];
-      for (const work of sent) confirmArgs.push(work.id, work.revision, work.arrival_time);
+      // The manifest is recorded with the revision: the next revision lists the bags it no longer has.
+      for (const work of sent) {
+        confirmArgs.push(work.id, work.revision, work.arrival_time, JSON.stringify(Object.keys(work.bags)));
+      }
       await this.deps.confirmScript.run([FLIGHTS_ARRIVED, ...sent.map((work) => workStateKey(work.id))], confirmArgs);
     }
     if (dead.length > 0) {
@@ -273,4 +303,15 @@ export class ArrivalScan {
     const neverPublished = published.filter(([, exists]) => exists === 0).length;
     this.deps.metrics.skippedTooOld.inc(neverPublished);
   }
+}
+
+/** A stored JSON list of bag ids, or undefined when it is not one (not written by our scripts). */
+function parseBagList(text: string): readonly string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
+  } catch {
+    // not JSON: reported by the caller
+  }
+  return undefined;
 }

@@ -19,14 +19,17 @@ import { errorMessage, type Logger } from "./log.ts";
 import { delay } from "./poll.ts";
 import { backoffMs } from "./retry.ts";
 
-/** One stream entry: a bag of an arriving flight. */
+/** One stream entry: a bag of an arriving flight, or a bag removed from it in this revision. */
 export interface WorkEntry {
   readonly id: string;
   readonly flight_id: string;
   readonly bag_id: string;
   readonly arrival_time: number;
-  readonly departure_time: number;
+  /** The next departure time or a code; null on a removal entry, which has none. */
+  readonly departure_time: number | null;
   readonly next_flight_id: string | null;
+  /** The bag left the flight in this revision: as the (flight, bag)'s highest revision, it is no longer on it. */
+  readonly removed: boolean;
   readonly revision: number;
   readonly scanned_at: number;
   readonly partition: number;
@@ -59,8 +62,9 @@ export function toWorkEntry([id, fields]: RawEntry): WorkEntry {
     flight_id: map.get("flight_id") ?? "",
     bag_id: map.get("bag_id") ?? "",
     arrival_time: Number(map.get("arrival_time")),
-    departure_time: Number(map.get("departure_time")),
+    departure_time: map.has("departure_time") ? Number(map.get("departure_time")) : null,
     next_flight_id: map.get("next_flight_id") || null,
+    removed: map.get("removed") === "1",
     revision: Number(map.get("revision")),
     scanned_at: Number(map.get("scanned_at")),
     partition: Number(map.get("partition")),

@@ -6,7 +6,8 @@
  * the highest revision, so a scanner that started again at revision 1 would have every later correction
  * dropped as an old duplicate until its numbering caught up. Before each scan, restoreWorkStateIfLost()
  * checks the WORK_STATE marker and, when it is missing, records for every flight of the topic the first
- * message with its highest revision (the one the bridge mirrored) and that message's digest, then sets the marker.
+ * message with its highest revision (the one the bridge mirrored), that message's digest and its bags (the next
+ * revision's `removed_bags` are counted from them), then sets the marker.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -32,6 +33,8 @@ interface Published {
   readonly revision: number;
   readonly digest: string;
   readonly arrival: number;
+  /** The JSON list of the revision's bag ids. */
+  readonly bags: string;
 }
 
 /** Flights per restore_flight_work.lua call, so one call stays short. */
@@ -49,6 +52,8 @@ export async function restoreWorkStateIfLost(
 ): Promise<number | undefined> {
   const { redis, kafka, config, logger } = deps;
   if ((await redis.exists(WORK_STATE)) === 1) return undefined;
+  // Flights past the retentions are gone from Redis (or about to be): their states are not needed.
+  const horizon = nowSeconds - Math.min(config.scan.stateRetentionSeconds, config.scan.dataRetentionSeconds);
   const published = new Map<string, Published>();
   const read = await readTopicToEnd(kafka, config.topics.work, `${config.kafka.groupId}-restore`, (message) => {
     let work;
@@ -58,18 +63,22 @@ export async function restoreWorkStateIfLost(
       return; // not ours to judge here: the bridge dead-letters it
     }
     if (work.revision > (published.get(work.id)?.revision ?? 0)) {
-      published.set(work.id, { revision: work.revision, digest: workDigest(work), arrival: work.arrival_time });
+      published.set(work.id, {
+        revision: work.revision,
+        digest: workDigest(work),
+        arrival: work.arrival_time,
+        // Only the flights kept below need their manifests: the topic may hold far older ones.
+        bags: work.arrival_time >= horizon ? JSON.stringify(Object.keys(work.bags)) : "",
+      });
     }
   });
-  // Flights past the retentions are gone from Redis (or about to be): their states are not needed.
-  const horizon = nowSeconds - Math.min(config.scan.stateRetentionSeconds, config.scan.dataRetentionSeconds);
   const flights = [...published].filter(([, work]) => work.arrival >= horizon);
   const script = new LuaScript("restore_flight_work", scriptSource("restore_flight_work"), redis);
   let restored = 0;
   for (let start = 0; start < flights.length; start += FLIGHTS_PER_CALL) {
     const chunk = flights.slice(start, start + FLIGHTS_PER_CALL);
     const keys = [FLIGHTS_ARRIVED, ...chunk.map(([id]) => workStateKey(id))];
-    const args = chunk.flatMap(([id, work]) => [id, work.revision, work.digest, work.arrival]);
+    const args = chunk.flatMap(([id, work]) => [id, work.revision, work.digest, work.arrival, work.bags]);
     restored += Number(
       await script.run(keys, [config.scan.stateRetentionSeconds, ...args]),
     );

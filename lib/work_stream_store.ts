@@ -21,7 +21,7 @@ export interface StreamTrim {
   readonly revisionRetentionSeconds: number;
 }
 
-/** Appended and duplicate entries of one chunk, for metrics. */
+/** Appended and duplicate entries of one chunk (removal entries included), for metrics. */
 export interface AppendCounts {
   readonly appended: number;
   readonly duplicates: number;
@@ -55,8 +55,18 @@ export async function createWorkStreamStore(
     ];
     for (const { offset, record } of request.records) {
       const bags = Object.entries(record.bags);
-      args.push(offset, record.id, record.revision, record.arrival_time, record.scanned_at, bags.length);
+      const removed = record.removed_bags;
+      args.push(
+        offset,
+        record.id,
+        record.revision,
+        record.arrival_time,
+        record.scanned_at,
+        bags.length,
+        removed.length,
+      );
       for (const [bag, departure] of bags) args.push(bag, departure, record.next_flights[bag] ?? "");
+      for (const bag of removed) args.push(bag);
     }
     const reply = await script.run(keys, args);
     const result = toStoreResult(reply);

@@ -1,5 +1,5 @@
 -- append_work_entries.lua: mirrors work messages of one partition of arriving_flight_work into a
--- Redis Stream, one entry per bag, exactly once.
+-- Redis Stream, one entry per bag and one per removed bag, exactly once.
 --
 -- KEYS[1]      the work stream (WORK_STREAM, default stream:arriving_flight_work)
 -- KEYS[2]      bridge:offsets:<stream>     hash, "<topic>:<partition>" -> last offset mirrored
@@ -13,13 +13,18 @@
 -- ARGV[6]      partition number written into each entry
 -- ARGV[7]      arrival time (Unix seconds) before which flights' revisions are forgotten, "0" for never:
 --              the scanner no longer publishes such flights, and the hash would otherwise grow forever
--- ARGV[8..]    per message: offset, flight id, revision, arrival_time, scanned_at, bag count n,
---              then n triples: bag id, departure_time (time or code), next flight id ("" when none)
+-- ARGV[8..]    per message: offset, flight id, revision, arrival_time, scanned_at, bag count n, removed
+--              bag count m, then n triples: bag id, departure_time (time or code), next flight id ("" when
+--              none), then the m ids of the bags removed since the flight's previous revision
 --
--- Returns {1, messages handled, entries appended, entries skipped as duplicates}, or {-20, recorded, 0, 0}
--- when Redis is behind (nothing written; replay the partition after `recorded`, -1 when none is recorded).
--- A message at or below the recorded offset is a redelivery; a revision at or below the flight's
--- highest mirrored revision is a duplicate publication (or stale): both are skipped whole.
+-- Each bag gets an entry with flight_id, bag_id, arrival_time, departure_time, next_flight_id, revision,
+-- scanned_at, partition, offset; each removed bag one with flight_id, bag_id, arrival_time, removed = 1,
+-- revision, scanned_at, partition, offset (no departure_time or next_flight_id: the bag has none here).
+--
+-- Returns {1, messages handled, entries appended, entries skipped as duplicates} (removals included), or
+-- {-20, recorded, 0, 0} when Redis is behind (nothing written; replay the partition after `recorded`, -1
+-- when none is recorded). A message at or below the recorded offset is a redelivery; a revision at or
+-- below the flight's highest mirrored revision is a duplicate publication (or stale): both are skipped whole.
 
 local mirrored_up_to = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
 if mirrored_up_to < tonumber(ARGV[2]) then
@@ -31,21 +36,28 @@ local i = 8
 while i <= #ARGV do
   local offset, flight, revision = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local arrival, scanned_at, bag_count = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
-  local first_bag = i + 6
-  i = first_bag + 3 * bag_count
+  local removed_count = tonumber(ARGV[i + 6])
+  local first_bag = i + 7
+  local first_removed = first_bag + 3 * bag_count
+  i = first_removed + removed_count
   if tonumber(offset) > mirrored_up_to then
     handled = handled + 1
     local highest = tonumber(redis.call('HGET', KEYS[3], flight) or '0')
     if revision <= highest then
-      duplicates = duplicates + bag_count
+      duplicates = duplicates + bag_count + removed_count
     else
-      for b = first_bag, i - 1, 3 do
+      for b = first_bag, first_removed - 1, 3 do
         redis.call('XADD', KEYS[1], '*',
           'flight_id', flight, 'bag_id', ARGV[b], 'arrival_time', arrival, 'departure_time', ARGV[b + 1],
           'next_flight_id', ARGV[b + 2], 'revision', revision, 'scanned_at', scanned_at,
           'partition', ARGV[6], 'offset', offset)
       end
-      appended = appended + bag_count
+      for b = first_removed, i - 1 do
+        redis.call('XADD', KEYS[1], '*',
+          'flight_id', flight, 'bag_id', ARGV[b], 'arrival_time', arrival, 'removed', '1',
+          'revision', revision, 'scanned_at', scanned_at, 'partition', ARGV[6], 'offset', offset)
+      end
+      appended = appended + bag_count + removed_count
       redis.call('HSET', KEYS[3], flight, revision)
       redis.call('ZADD', KEYS[4], arrival, flight)
     end

@@ -1,6 +1,6 @@
 /** What happens to each bag of an arriving flight: the `arriving_flight_work` message and its codes. */
 import { createHash } from "node:crypto";
-import { InvalidMessage, type MessageLimits, parseJsonObject, requireId } from "./validation.ts";
+import { InvalidMessage, type MessageLimits, parseJsonObject, requireId, requireIdList } from "./validation.ts";
 
 /** Values a bag gets instead of a departure time. */
 export enum BagCode {
@@ -58,21 +58,28 @@ export interface FlightWork {
   readonly next_flights: Record<string, string | null>;
   readonly revision: number;
   readonly scanned_at: number;
+  /**
+   * The bags of the flight's last published revision that this one no longer lists (`[]` when none), in
+   * that revision's order. Absent from messages published before the field existed: parsed as `[]`.
+   */
+  readonly removed_bags: readonly string[];
 }
 
-/** The content of a flight's work, without revision or scan time. */
-export type WorkContent = Omit<FlightWork, "revision" | "scanned_at">;
+/** The content of a flight's work, without revision, scan time or what it removed. */
+export type WorkContent = Omit<FlightWork, "revision" | "scanned_at" | "removed_bags">;
 
 /**
  * The largest work message a valid flight can produce, in bytes: per bag its id twice (in `bags` and
  * `next_flights`), a next flight id of 128 characters, a departure time of up to 24 characters and the JSON
  * punctuation; the bags' ids together are bounded by MAX_MESSAGE_BYTES of the flight message that listed them.
+ * `removed_bags` adds the ids of the previous manifest (bounded the same way) with their quotes and comma.
  * The work topic is sized for it, so that every valid flight is publishable as one message.
  */
 export function maxWorkMessageBytes(limits: Pick<MessageLimits, "maxBagsPerFlight" | "maxMessageBytes">): number {
   const perBagBeyondIds = 128 + 24 + 18;
+  const perRemovedBagBeyondId = 3;
   const idBytes = Math.min(limits.maxBagsPerFlight * 128, limits.maxMessageBytes);
-  return 2 * idBytes + limits.maxBagsPerFlight * perBagBeyondIds + 1024;
+  return 3 * idBytes + limits.maxBagsPerFlight * (perBagBeyondIds + perRemovedBagBeyondId) + 1024;
 }
 
 /** A digest of the content: equal digests mean nothing changed for the readers. */
@@ -85,9 +92,16 @@ export function workDigest(content: WorkContent): string {
   return createHash("sha1").update(canonical).digest("base64");
 }
 
-/** Parses and validates an `arriving_flight_work` message value (as the bridge reads it). */
+/**
+ * Parses and validates an `arriving_flight_work` message value (as the bridge reads it). Work messages may
+ * exceed MAX_MESSAGE_BYTES (each bag's id appears in several fields): they are bounded by maxWorkMessageBytes().
+ */
 export function parseFlightWork(value: Uint8Array | null, limits: MessageLimits): FlightWork {
-  const object = parseJsonObject(value, limits);
+  const maxBytes = maxWorkMessageBytes(limits);
+  if (value !== null && value.byteLength > maxBytes) {
+    throw new InvalidMessage(`work message of ${value.byteLength} bytes exceeds the largest valid one (${maxBytes})`);
+  }
+  const object = parseJsonObject(value, { ...limits, maxMessageBytes: maxBytes });
   const id = requireId(object.id, "id");
   const revision = object.revision;
   if (typeof revision !== "number" || !Number.isInteger(revision) || revision < 1) {
@@ -103,6 +117,17 @@ export function parseFlightWork(value: Uint8Array | null, limits: MessageLimits)
     const next = nextFlights[bag];
     if (next !== undefined && next !== null) requireId(next, `next_flights.${bag}`);
   }
+  // A set: a repeat is dropped, so the bridge appends one removal per (flight, bag, revision).
+  const removed = object.removed_bags === undefined ? [] : requireIdList(
+    object.removed_bags,
+    "removed_bags",
+    limits.maxBagsPerFlight,
+    "MAX_BAGS_PER_FLIGHT",
+    "drop-repeats",
+  );
+  for (const bag of removed) {
+    if (Object.hasOwn(bags, bag)) throw new InvalidMessage(`'removed_bags' lists ${bag}, which 'bags' lists too`);
+  }
   return {
     id,
     arrival_time: arrival,
@@ -110,6 +135,7 @@ export function parseFlightWork(value: Uint8Array | null, limits: MessageLimits)
     next_flights: nextFlights as Record<string, string | null>,
     revision,
     scanned_at: scannedAt,
+    removed_bags: removed,
   };
 }
 

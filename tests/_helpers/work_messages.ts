@@ -14,7 +14,15 @@ export function workMessages(flights: number, bagsPerFlight: number, revision = 
       bags[bag] = connects ? T + 7200 + b : [0, -1, -3][b % 3]!;
       next[bag] = connects ? `FL_NEXT_${b}` : null;
     }
-    return { id: `FL_${f}`, arrival_time: T + f, bags, next_flights: next, revision, scanned_at: T - 60 + f / 1000 };
+    return {
+      id: `FL_${f}`,
+      arrival_time: T + f,
+      bags,
+      next_flights: next,
+      revision,
+      scanned_at: T - 60 + f / 1000,
+      removed_bags: [],
+    };
   });
 }
 

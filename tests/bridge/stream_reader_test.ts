@@ -106,6 +106,7 @@ Deno.test("WorkStreamReader following one flight hands over only that flight's e
       arrival_time: 1_800_000_000,
       departure_time: 0,
       next_flight_id: null,
+      removed: false,
       revision: 1,
       scanned_at: 1_799_999_990,
       partition: 0,

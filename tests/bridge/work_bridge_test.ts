@@ -42,6 +42,7 @@ Deno.test("bridge mirrors 100 flights' work as exactly 10,000 stream entries wit
       arrival_time: 1_800_000_007,
       departure_time: 1_800_007_200,
       next_flight_id: "FL_NEXT_0",
+      removed: false,
       revision: 1,
       scanned_at: 1_800_000_060 - 120 + 0.007,
       partition: 0,

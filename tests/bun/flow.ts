@@ -14,7 +14,7 @@ import { appliedMessages } from "../_helpers/redis_state.ts";
 import { jsonLines, type Launcher } from "./processes.ts";
 
 /** What a reader of the stream acts on: [flight_id, bag_id, departure_time, next_flight_id, revision]. */
-export type WorkItem = [string, string, number, string | null, number];
+export type WorkItem = [string, string, number | null, string | null, number];
 
 interface FlightMessage {
   id: string;

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
 import type { FlightWork } from "../../lib/domain/work.ts";
-import { FLIGHT_COUNT } from "../../lib/keys.ts";
+import { FLIGHT_COUNT, workStateKey } from "../../lib/keys.ts";
 import { appliedMessages } from "../_helpers/redis_state.ts";
 import { waitFor } from "../../lib/poll.ts";
 import { freshRedis, metricValue, produce, readTopic, testConfig, testKafka } from "../_helpers/fixtures.ts";
 import { createScanner, startConsumers } from "../_helpers/pipeline.ts";
+import { seedBags, seedFlights } from "../_helpers/seed_redis.ts";
 
 const T = Math.floor(Date.now() / 1000);
 
@@ -81,8 +82,17 @@ Deno.test("scan() publishes every code end to end, from Kafka messages to the ex
         },
         revision: 1,
         scanned_at: T,
+        removed_bags: [],
       },
-      { id: "FL_NO_BAGS", arrival_time: T + 500, bags: {}, next_flights: {}, revision: 1, scanned_at: T },
+      {
+        id: "FL_NO_BAGS",
+        arrival_time: T + 500,
+        bags: {},
+        next_flights: {},
+        revision: 1,
+        scanned_at: T,
+        removed_bags: [],
+      },
     ]);
     assert.equal(await metricValue(scanner.registry, "produced_arriving_flight_work_total"), 2);
     for (
@@ -148,6 +158,73 @@ Deno.test("scan() publishes a correction for a delay or a late itinerary, and no
   } finally {
     await scanner.close();
     await consumers.close();
+    await redis.quit();
+  }
+});
+
+Deno.test("scan() lists in removed_bags the bags of the last published revision that this one has not, once", async () => {
+  const config = testConfig("arrival-scanner");
+  const redis = await freshRedis(config);
+  const kafka = testKafka(config);
+  const scanner = await createScanner(config);
+  try {
+    const flight = { id: "FL_1", departure_time: T - 7200, arrival_time: T + 300, bags: ["BAG_A", "BAG_B", "BAG_C"] };
+    await seedBags(redis, ["BAG_A", "BAG_B", "BAG_C"].map((id) => ({ id, flights: ["FL_1"] })));
+    const scanWith = async (bags: string[], at: number) => {
+      await seedFlights(redis, [{ ...flight, bags }]);
+      return (await scanner.scan.scan(at)).published;
+    };
+    assert.equal(await scanWith(["BAG_A", "BAG_B", "BAG_C"], T), 1);
+    assert.equal(await redis.hget(workStateKey("FL_1"), "bags"), '["BAG_A","BAG_B","BAG_C"]');
+    assert.equal(await scanWith(["BAG_A"], T + 1), 1);
+    assert.equal(await scanWith(["BAG_A"], T + 2), 0, "unchanged: nothing published, no removal repeated");
+    assert.equal(await scanWith(["BAG_A", "BAG_B"], T + 3), 1, "BAG_B back: not removed any more");
+    assert.equal(await scanWith(["BAG_B"], T + 4), 1);
+
+    const work = workOf(await readTopic(kafka, config.topics.work, 4));
+    assert.deepEqual(work[1], {
+      id: "FL_1",
+      arrival_time: T + 300,
+      bags: { BAG_A: 0 },
+      next_flights: { BAG_A: null },
+      revision: 2,
+      scanned_at: T + 1,
+      removed_bags: ["BAG_B", "BAG_C"],
+    });
+    assert.deepEqual(work.map(({ revision, removed_bags }) => [revision, removed_bags]), [
+      [1, []],
+      [2, ["BAG_B", "BAG_C"]],
+      [3, []],
+      [4, ["BAG_A"]],
+    ]);
+    assert.equal(await redis.hget(workStateKey("FL_1"), "bags"), '["BAG_B"]');
+  } finally {
+    await scanner.close();
+    await redis.quit();
+  }
+});
+
+Deno.test("scan() counts removed_bags from the last published revision, not from a dead-lettered one", async () => {
+  const config = testConfig("arrival-scanner");
+  const redis = await freshRedis(config);
+  const kafka = testKafka(config);
+  const scanner = await createScanner(config);
+  try {
+    const flight = { id: "FL_1", departure_time: T - 7200, arrival_time: T + 300, bags: ["BAG_A", "BAG_B"] };
+    await seedFlights(redis, [flight]);
+    assert.equal((await scanner.scan.scan(T)).published, 1);
+    await redis.hset("flight:id:FL_1", "bags", "not json");
+    assert.equal((await scanner.scan.scan(T + 1)).deadLettered, 1);
+    await seedFlights(redis, [{ ...flight, bags: ["BAG_A"] }]);
+    assert.equal((await scanner.scan.scan(T + 2)).published, 1);
+
+    const work = workOf(await readTopic(kafka, config.topics.work, 2));
+    assert.deepEqual(work.map(({ revision, removed_bags }) => [revision, removed_bags]), [
+      [1, []],
+      [3, ["BAG_B"]],
+    ]);
+  } finally {
+    await scanner.close();
     await redis.quit();
   }
 });

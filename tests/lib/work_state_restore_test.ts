@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "../../lib/keys.ts";
 import { createKafka } from "../../lib/kafka.ts";
 import { restoreWorkStateIfLost } from "../../lib/work_state_restore.ts";
-import { freshRedis, testConfig, testLogger } from "../_helpers/fixtures.ts";
+import { freshRedis, readTopic, testConfig, testKafka, testLogger } from "../_helpers/fixtures.ts";
 import { createScanner } from "../_helpers/pipeline.ts";
 import { seedBags, seedFlights } from "../_helpers/seed_redis.ts";
 
@@ -65,9 +65,44 @@ Deno.test("restore_flight_work.lua never lowers a revision, and drops a claim be
     await redis.hset(workStateKey("FL_OTHER"), "revision", "5", "digest", "kept");
     assert.equal(await restoreWorkStateIfLost(deps, T + 2), 1);
     const restored = await redis.hgetall(workStateKey("FL_ARRIVING"));
-    assert.deepEqual(Object.keys(restored).sort(), ["digest", "revision"]);
+    assert.deepEqual(Object.keys(restored).sort(), ["bags", "digest", "revision"]);
     assert.equal(restored.revision, "2");
+    assert.equal(restored.bags, "[]", "the bags of revision 2, which had none");
     assert.deepEqual(await redis.hgetall(workStateKey("FL_OTHER")), { revision: "5", digest: "kept" });
+    assert.equal(await restoreWorkStateIfLost(deps, T + 3), undefined);
+    await redis.del(WORK_STATE);
+    await redis.hset(workStateKey("FL_ARRIVING"), "bags", '["BAG_LATER"]');
+    assert.equal(await restoreWorkStateIfLost(deps, T + 3), 0, "a state at the topic's revision is left alone");
+    assert.equal(await redis.hget(workStateKey("FL_ARRIVING"), "bags"), '["BAG_LATER"]');
+  } finally {
+    await scanner.close();
+    await redis.quit();
+  }
+});
+
+Deno.test("restoreWorkStateIfLost() restores the bags of the highest revision: the next one lists what was removed since", async () => {
+  const config = testConfig("arrival-scanner");
+  const redis = await freshRedis(config);
+  const kafka = testKafka(config);
+  const deps = { redis, kafka: createKafka(config, testLogger()), config, logger: testLogger() };
+  const scanner = await createScanner(config);
+  try {
+    await seedFlights(redis, [{ ...arriving, bags: ["BAG_1", "BAG_2"] }]);
+    assert.equal((await scanner.scan.scan(T)).published, 1);
+    const published = await redis.hgetall(workStateKey("FL_ARRIVING"));
+    assert.equal(published.bags, '["BAG_1","BAG_2"]');
+
+    // Redis restarts empty; the flight comes back from Kafka with BAG_2 gone.
+    await redis.flushdb();
+    await seedFlights(redis, [{ ...arriving, bags: ["BAG_1"] }]);
+    assert.equal(await restoreWorkStateIfLost(deps, T + 1), 1);
+    assert.deepEqual(await redis.hgetall(workStateKey("FL_ARRIVING")), published);
+    assert.equal((await scanner.scan.scan(T + 2)).published, 1);
+    const work = (await readTopic(kafka, config.topics.work, 2)).map((message) => JSON.parse(message.value!));
+    assert.deepEqual(work.map(({ revision, removed_bags }) => [revision, removed_bags]), [
+      [1, []],
+      [2, ["BAG_2"]],
+    ]);
   } finally {
     await scanner.close();
     await redis.quit();
