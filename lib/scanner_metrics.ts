@@ -6,7 +6,7 @@ export type ScannerMetrics = ReturnType<typeof createScannerMetrics>;
 /** Registers the scanner metrics on `registry`. */
 export function createScannerMetrics(registry: Registry) {
   const registers = [registry];
-  return {
+  const metrics = {
     workMessages: new Counter({
       name: "produced_arriving_flight_work_total",
       help: "Work messages (one per arriving flight and revision) published to arriving_flight_work",
@@ -88,4 +88,7 @@ export function createScannerMetrics(registry: Registry) {
       registers,
     }),
   };
+  // Start at 0, so that the first dead letter is an increase Prometheus can alert on.
+  for (const reason of ["too_large", "unreadable", "rejected"]) metrics.deadLettered.inc({ reason }, 0);
+  return metrics;
 }

@@ -22,6 +22,8 @@ export const WORKER_COMMANDS = [
   "eval",
   "script|load",
   "script|exists",
+  // Redis's clock, read by claim_flight_work.lua for claim leases
+  "time",
   // strings and keys
   "get",
   "mget",

@@ -17,7 +17,8 @@ export class OwnRedis {
     const dir = mkdtempSync(join(tmpdir(), "own-redis-"));
     let port = 0;
     for (let attempt = 0; attempt < 50 && port === 0; attempt++) {
-      const candidate = 20_000 + Math.floor(Math.random() * 20_000);
+      // Below Linux's ephemeral range (32768 and up), where an outgoing connection could hold the port.
+      const candidate = 20_000 + Math.floor(Math.random() * 12_000);
       if (!await portInUse(candidate)) port = candidate;
     }
     const own = new OwnRedis(loadStackSettings({

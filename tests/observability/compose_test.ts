@@ -185,7 +185,7 @@ Deno.test({
       assert.equal(await cli("CONFIG", "GET", "appendonly"), "appendonly\nyes");
       assert.equal(await cli("CONFIG", "GET", "appendfsync"), "appendfsync\neverysec");
       assert.equal(await cli("CONFIG", "GET", "save"), "save\n3600 1 300 100 60 10000");
-      assert.equal(await cli("CONFIG", "GET", "maxmemory"), `maxmemory\n${2 * 1024 ** 3}`);
+      assert.equal(await cli("CONFIG", "GET", "maxmemory"), `maxmemory\n${10 * 1024 ** 3}`);
       assert.equal(await cli("CONFIG", "GET", "maxmemory-policy"), "maxmemory-policy\nnoeviction");
       await waitFor(() => Deno.statSync(join(dir, "appendonlydir")).isDirectory, 5_000);
     } finally {

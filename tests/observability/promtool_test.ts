@@ -41,7 +41,7 @@ Deno.test({
     const result = await run("promtool", ["check", "config", "observability/prometheus.yml"]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /SUCCESS: 1 rule files found/);
-    assert.match(result.stdout, /SUCCESS: 13 rules found/);
+    assert.match(result.stdout, /SUCCESS: 15 rules found/);
   },
 });
 
@@ -82,7 +82,7 @@ Deno.test({
       );
       const result = await run("promtool", ["check", "config", file]);
       assert.equal(result.code, 0, result.stdout + result.stderr);
-      assert.match(result.stdout, /SUCCESS: 13 rules found/);
+      assert.match(result.stdout, /SUCCESS: 15 rules found/);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }
