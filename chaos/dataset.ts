@@ -3,6 +3,8 @@
  * work is deterministic: phase 1 is every flight and the bags sent on time; phase 2 the late bags
  * and delayed copies of some flights, which make the scanner publish corrections (revision 2).
  * Scans run only once a phase is fully consumed, so a fault-free run and a faulty one must publish the same work.
+ * Phase 1 also holds the largest valid flight (MAX_BAGS_PER_FLIGHT bags with 128-character ids): its work
+ * message is about 2 MB, past the broker's default message size, among the ordinary flights of its window.
  */
 import type { Bag } from "../lib/domain/bag.ts";
 import type { Flight } from "../lib/domain/flight.ts";
@@ -25,6 +27,9 @@ export interface ChaosDataset {
 }
 
 const HOURS = 3;
+/** The default MAX_BAGS_PER_FLIGHT, and the longest id. */
+const LARGEST_FLIGHT_BAGS = 5000;
+const LONGEST_ID = 128;
 const BAGS_PER_FLIGHT = 25;
 const DELAYED_SHARE = 0.03;
 
@@ -56,6 +61,10 @@ export function buildDataset(options: { seed: number; bags: number; startSeconds
       if (message) (bag.kind === "late" ? late : onTime).push(message);
     }
   }
+  const largest = largestValidFlight(options.startSeconds + 3600, flights[0]!);
+  flights.push(largest.flight);
+  onTime.push(...largest.bags);
+  generatedBags += largest.bags.length;
   const random = seededRandom(options.seed);
   const delayed = flights.filter(() => random() < DELAYED_SHARE).map((flight) => {
     const delay = 60 * (5 + Math.floor(random() * 36));
@@ -69,6 +78,23 @@ export function buildDataset(options: { seed: number; bags: number; startSeconds
     digests: [expectedDigests([phase1]), expectedDigests([phase1, phase2])],
     generatedBags,
   };
+}
+
+/** A flight with LARGEST_FLIGHT_BAGS bags, every id LONGEST_ID characters, each bag connecting to `next`. */
+function largestValidFlight(arrival: number, next: Flight): { flight: Flight; bags: Bag[] } {
+  const id = (prefix: string, n: number) => `${prefix}${n}_`.padEnd(LONGEST_ID, "x");
+  const bags = Array.from(
+    { length: LARGEST_FLIGHT_BAGS },
+    (_, n) => ({ id: id("BAG_LARGEST_", n), flights: [] as string[] }),
+  );
+  const flight = {
+    id: id("FL_LARGEST_", 0),
+    departure_time: arrival - 7200,
+    arrival_time: arrival,
+    bags: bags.map((bag) => bag.id),
+  };
+  for (const bag of bags) bag.flights = [flight.id, next.id];
+  return { flight, bags };
 }
 
 /** The digest of every flight's work once `phases` are applied in order, computed as the scanner does. */

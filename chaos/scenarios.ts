@@ -1,5 +1,6 @@
 /**
- * The five fault scenarios of issue 6. Each injects its faults into a run at seeded moments (chosen
+ * The fault scenarios: the five of issue 6, and those of issue 12 (Redis back from an older snapshot,
+ * Redis with appendfsync everysec SIGKILLed, Redis down for minutes). Each injects its faults into a run at seeded moments (chosen
  * by progress, so that a fault always lands where the worker has work in hand) and reports each
  * fault's time to recover.
  */
@@ -16,6 +17,8 @@ export interface Scenario {
   readonly name: string;
   /** Replicas of every worker. */
   readonly replicas: number;
+  /** How the chaos stack's Redis persists during the run ("none" unless said). */
+  readonly redisPersistence?: "none" | "aof";
   inject(run: PipelineRun, random: () => number): Promise<FaultRecord[]>;
 }
 
@@ -237,6 +240,93 @@ const replicas: Scenario = {
   },
 };
 
+/** Restarts Redis without saving, so that it comes back from the snapshot taken earlier with SAVE. */
+async function rollBackRedis(run: PipelineRun) {
+  const before = await run.monitor.sample();
+  await run.stack.restartRedis();
+  return { before, clearedAt: Date.now() };
+}
+
+const olderSnapshot: Scenario = {
+  number: 6,
+  name: "Redis restarted from an older RDB snapshot, twice",
+  replicas: 1,
+  async inject(run, random) {
+    // The second snapshot is taken once phase 1 is published and mirrored, and Redis goes back to it once
+    // phase 2's corrections are: consumers, scanner revisions and the stream all went back in time.
+    const secondSnapshot = run.at("mirrored1", () => run.redis.save());
+    const secondRollback = run.at("mirrored2", async () => {
+      await secondSnapshot;
+      return await rollBackRedis(run);
+    });
+    const saveAt = 0.1 + 0.3 * random();
+    await reach(run, "bag-consumer", 0, saveAt);
+    await run.redis.save();
+    const rollbackAt = saveAt + 0.3;
+    await reach(run, "bag-consumer", 0, rollbackAt);
+    const first = await rollBackRedis(run);
+    const records = [{
+      what: `Redis back to its snapshot of ${pct(saveAt)} of bags at ${pct(rollbackAt)} of bags`,
+      recoverySeconds: await run.recovery(["flights", "bags"], first.before, first.clearedAt),
+    }];
+    const { before, clearedAt } = await secondRollback;
+    records.push({
+      what: "Redis back to its snapshot of phase 1 after phase 2's corrections were published and mirrored",
+      recoverySeconds: await run.recovery(["flights", "bags", "bridge"], before, clearedAt),
+    });
+    return records;
+  },
+};
+
+const aofCrash: Scenario = {
+  number: 7,
+  name: "Redis with appendonly yes, appendfsync everysec SIGKILLed under load, twice",
+  replicas: 1,
+  redisPersistence: "aof",
+  async inject(run, random) {
+    const second = run.at("produced2", async () => {
+      const before = await run.monitor.sample();
+      await run.stack.crashRedis();
+      return { before, clearedAt: Date.now() };
+    });
+    const fraction = 0.2 + 0.5 * random();
+    await reach(run, "bag-consumer", 0, fraction);
+    const before = await run.monitor.sample();
+    await run.stack.crashRedis();
+    const records = [{
+      what: `Redis SIGKILLed at ${pct(fraction)} of bags and restarted from its AOF`,
+      recoverySeconds: await run.recovery(["flights", "bags"], before, Date.now()),
+    }];
+    const late = await second;
+    records.push({
+      what: "Redis SIGKILLed as phase 2 was produced (phase 1's work published and mirrored) and restarted",
+      recoverySeconds: await run.recovery(["flights", "bags", "bridge"], late.before, late.clearedAt),
+    });
+    return records;
+  },
+};
+
+const redisOutage: Scenario = {
+  number: 8,
+  name: "Redis down for minutes mid-run (AOF, data kept) and restarted",
+  replicas: 1,
+  redisPersistence: "aof",
+  async inject(run, random) {
+    const fraction = 0.2 + 0.4 * random();
+    await reach(run, "bag-consumer", 0, fraction);
+    const before = await run.monitor.sample();
+    const stoppedAt = Date.now();
+    await run.stack.stopRedis();
+    await delay(run.settings.redisOutageMs);
+    await run.stack.startRedis();
+    const clearedAt = Date.now();
+    return [{
+      what: `Redis down ${((clearedAt - stoppedAt) / 1000).toFixed(0)} s at ${pct(fraction)} of bags`,
+      recoverySeconds: await run.recovery(["flights", "bags", "bridge"], before, clearedAt),
+    }];
+  },
+};
+
 /** The scenarios by number. */
 export const SCENARIOS: Readonly<Record<ScenarioNumber, Scenario>> = {
   1: kills,
@@ -244,4 +334,7 @@ export const SCENARIOS: Readonly<Record<ScenarioNumber, Scenario>> = {
   3: redisLoss,
   4: slowRedis,
   5: replicas,
+  6: olderSnapshot,
+  7: aofCrash,
+  8: redisOutage,
 };

@@ -5,8 +5,11 @@ import { environment } from "../lib/runtime.ts";
 /** Ports of the dev stack and the shared test stack: the chaos suite stops and restarts its servers, so never these. */
 const SHARED_PORTS = [6379, 9092, 9093, 16379, 19092, 19093];
 
-/** Scenario numbers, as in issue 6: 1 kills, 2 Kafka outage, 3 Redis data loss, 4 slow Redis, 5 replicas. */
-export const SCENARIO_NUMBERS = [1, 2, 3, 4, 5] as const;
+/**
+ * Scenario numbers: 1 kills, 2 Kafka outage, 3 Redis data loss, 4 slow Redis, 5 replicas (issue 6); 6 Redis back
+ * from an older snapshot, 7 Redis with an everysec AOF SIGKILLed, 8 Redis outage (issue 12).
+ */
+export const SCENARIO_NUMBERS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 export type ScenarioNumber = typeof SCENARIO_NUMBERS[number];
 
 /** Reads the chaos settings from `env`. */
@@ -14,8 +17,8 @@ export function loadChaosSettings(env: Record<string, string | undefined> = envi
   const r = new EnvReader(env);
   const scenarios = r.string(
     "CHAOS_SCENARIOS",
-    "1,2,3,4,5",
-    /^(none|[1-5](,[1-5])*)$/,
+    "1,2,3,4,5,6,7,8",
+    /^(none|[1-8](,[1-8])*)$/,
     "must be a list such as 1,3,5, or none (the fault-free run only)",
   );
   const settings = {
@@ -34,7 +37,8 @@ export function loadChaosSettings(env: Record<string, string | undefined> = envi
     stageTimeoutMs: r.integer("CHAOS_STAGE_TIMEOUT_SECONDS", 240, 10, 3600) * 1000,
     /** Largest resident memory a worker may reach, in any scenario. */
     maxRssMb: r.integer("CHAOS_MAX_RSS_MB", 512, 64, 65536),
-    kafkaOutageMs: r.integer("CHAOS_KAFKA_OUTAGE_SECONDS", 20, 1, 600) * 1000,
+    kafkaOutageMs: r.integer("CHAOS_KAFKA_OUTAGE_SECONDS", 180, 1, 600) * 1000,
+    redisOutageMs: r.integer("CHAOS_REDIS_OUTAGE_SECONDS", 180, 1, 600) * 1000,
     slowRedisMs: r.integer("CHAOS_SLOW_REDIS_SECONDS", 25, 1, 600) * 1000,
     /** Kills per worker in scenario 1. */
     killsPerWorker: r.integer("CHAOS_KILLS_PER_WORKER", 3, 1, 10),
