@@ -1,6 +1,7 @@
 /** Stores bag itineraries in Redis through lua/upsert_bags.lua. */
 import type { Redis } from "ioredis";
 import type { Bag } from "./domain/bag.ts";
+import { KEYED } from "./domain/order_stamp.ts";
 import { appliedOffsetsKey, BAG_COUNT, bagKey } from "./keys.ts";
 import { loadScript } from "./scripts.ts";
 import {
@@ -18,12 +19,16 @@ export async function createBagStore(redis: Redis, topic: string): Promise<Parti
     const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
     const offsets: string[] = [];
     const itineraries: string[] = [];
-    for (const { offset, record } of request.records) {
+    let stamped = false;
+    for (const { offset, record, stamp } of request.records) {
       keys.push(bagKey(record.id));
       offsets.push(offset);
       itineraries.push(JSON.stringify(record.flights));
+      if (stamp !== undefined) stamped = true;
     }
-    const args = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(",")];
+    // Messages with keys (the common case) send no stamps at all.
+    const stamps = stamped ? request.records.map((parsed) => parsed.stamp ?? KEYED).join(",") : "";
+    const args = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(","), stamps];
     return toStoreResult(await script.run(keys, [...args, ...itineraries]));
   };
   const recordedOffset = async (partition: number) =>

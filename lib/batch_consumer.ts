@@ -22,6 +22,7 @@ import { deadLetterTopic, sendToDeadLetters } from "./dead_letters.ts";
 import { createProducer } from "./kafka.ts";
 import { errorMessage, type Logger } from "./log.ts";
 import { InvalidMessage } from "./domain/validation.ts";
+import { orderStamp } from "./domain/order_stamp.ts";
 import { retryUntilDone } from "./retry.ts";
 import { settlesWithin } from "./poll.ts";
 import type { ConsumerMetrics } from "./consumer_metrics.ts";
@@ -281,7 +282,12 @@ export class BatchConsumer<T> {
     const invalid: { message: KafkaMessage; reason: string }[] = [];
     for (const message of chunk) {
       try {
-        valid.push({ offset: message.offset, record: this.options.parse(message) });
+        const record = this.options.parse(message);
+        valid.push(
+          message.key === null
+            ? { offset: message.offset, record, stamp: orderStamp(message.timestamp, partition, message.offset) }
+            : { offset: message.offset, record },
+        );
       } catch (error) {
         if (!(error instanceof InvalidMessage)) throw error;
         invalid.push({ message, reason: error.reason });

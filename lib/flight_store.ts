@@ -1,6 +1,7 @@
 /** Stores flights in Redis through lua/upsert_flights.lua. */
 import type { Redis } from "ioredis";
 import type { Flight } from "./domain/flight.ts";
+import { KEYED } from "./domain/order_stamp.ts";
 import { appliedOffsetsKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey } from "./keys.ts";
 import { loadScript } from "./scripts.ts";
 import {
@@ -17,9 +18,10 @@ export async function createFlightStore(redis: Redis, topic: string): Promise<Pa
   const store = async (request: StoreRequest<Flight>): Promise<StoreResult> => {
     const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic)];
     const args: (string | number)[] = [request.partition, String(request.requiredOffset), request.lastOffset];
-    for (const { offset, record } of request.records) {
+    for (const { offset, record, stamp } of request.records) {
       keys.push(flightKey(record.id));
-      args.push(offset, record.id, record.departure_time, record.arrival_time, JSON.stringify(record.bags));
+      const bags = JSON.stringify(record.bags);
+      args.push(offset, record.id, record.departure_time, record.arrival_time, bags, stamp ?? KEYED);
     }
     return toStoreResult(await script.run(keys, args));
   };

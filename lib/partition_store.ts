@@ -3,10 +3,11 @@
  * one idempotent call per chunk of a partition, and the offset Redis records for each partition.
  */
 
-/** A valid message with its offset. */
+/** A valid message with its offset, and its order stamp when it was sent without a key (see domain/order_stamp.ts). */
 export interface Parsed<T> {
   readonly offset: string;
   readonly record: T;
+  readonly stamp?: string;
 }
 
 /** One chunk for `store`: valid records of one partition, and the last offset handled (valid or not). */

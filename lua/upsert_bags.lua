@@ -7,12 +7,17 @@
 -- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none (see upsert_flights.lua)
 -- ARGV[3]      last offset of the batch (invalid messages included), recorded as applied
 -- ARGV[4]      the bags' offsets, comma-separated, in the order of KEYS[3..]
--- ARGV[5..]    each bag's flights (JSON array, "[]" when empty), in the order of KEYS[3..]
+-- ARGV[5]      "" when every message had a key; else one order stamp per bag, comma-separated in the order of
+--              KEYS[3..]: "-" for a message with a key, else its timestamp, partition and offset in fixed-width
+--              base 36, so that a later stamp compares greater as a string (see lib/domain/order_stamp.ts)
+-- ARGV[6..]    each bag's flights (JSON array, "[]" when empty), in the order of KEYS[3..]
 --
 -- Returns {1, applied, inserted}, or {-20, recorded, 0} when Redis is behind (nothing written; replay the
 -- partition after `recorded`, -1 when no offset is recorded).
 -- The offsets come as one string rather than one argument per bag: Redis parses and Lua interns
 -- every argument, about 0.3 µs a bag, while only a redelivery needs more than the first offset.
+-- A message without a key may sit on any partition: it replaces the stored itinerary only when its stamp is not
+-- older than the one stored with it (field `stamp`), so the newest wins whatever order partitions are applied in.
 
 local partition = ARGV[1]
 local applied_up_to = tonumber(redis.call('HGET', KEYS[2], partition) or '-1')
@@ -32,10 +37,29 @@ if bags > 0 and tonumber(string.match(ARGV[4], '^%d+')) <= applied_up_to then
   end
 end
 
+local stamps = nil
+if ARGV[5] ~= '' then
+  stamps = {}
+  for stamp in string.gmatch(ARGV[5], '[^,]+') do
+    stamps[#stamps + 1] = stamp
+  end
+end
+
 local inserted = 0
 for i = skipped + 1, bags do
-  -- HSET returns 1 when it created the field, so a new bag costs no extra EXISTS call.
-  inserted = inserted + redis.call('HSET', KEYS[i + 2], 'flights', ARGV[i + 4])
+  local key, stamp = KEYS[i + 2], stamps and stamps[i]
+  if stamp == nil or stamp == '-' then
+    -- HSET returns 1 when it created the field, so a new bag costs no extra EXISTS call.
+    inserted = inserted + redis.call('HSET', key, 'flights', ARGV[i + 5])
+  else
+    local stored = redis.call('HMGET', key, 'flights', 'stamp')
+    if not stored[2] or stamp >= stored[2] then
+      redis.call('HSET', key, 'flights', ARGV[i + 5], 'stamp', stamp)
+      if not stored[1] then
+        inserted = inserted + 1
+      end
+    end
+  end
 end
 
 if inserted > 0 then

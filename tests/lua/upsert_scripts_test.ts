@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { orderStamp } from "../../lib/domain/order_stamp.ts";
 import { loadScript } from "../../lib/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
 import { snapshot } from "../_helpers/redis_state.ts";
@@ -20,11 +21,13 @@ Deno.test("upsert_flights.lua stores new flights, counts them once and records t
       1_800_000_000,
       1_800_003_600,
       '["BAG_1"]',
+      "-",
       4,
       "FL_2",
       1_800_000_000.5,
       1_800_007_200.25,
       "[]",
+      "-",
     ]);
     assert.deepEqual(reply, [1, 2, 2]);
     assert.deepEqual(await snapshot(redis), {
@@ -43,7 +46,7 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    await script.run(flightKeys("FL_1"), [0, -1, 3, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]);
+    await script.run(flightKeys("FL_1"), [0, -1, 3, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]);
     const redelivered = await script.run(flightKeys("FL_1"), [
       0,
       3,
@@ -53,6 +56,7 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
       1_800_000_000,
       1_900_000_000,
       "[]",
+      "-",
     ]);
     assert.deepEqual(redelivered, [1, 0, 0]);
     const update = await script.run(flightKeys("FL_1"), [
@@ -64,6 +68,7 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
       1_800_000_000,
       1_800_004_000,
       '["BAG_2"]',
+      "-",
     ]);
     assert.deepEqual(update, [1, 1, 0]);
     assert.equal(await redis.get("flight:count"), "1");
@@ -77,11 +82,14 @@ Deno.test("upsert_flights.lua answers -20 with -1 and writes nothing when the pa
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    assert.deepEqual(await script.run(flightKeys("FL_1"), [2, 0, 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]), [
-      -20,
-      -1,
-      0,
-    ]);
+    assert.deepEqual(
+      await script.run(flightKeys("FL_1"), [2, 0, 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]),
+      [
+        -20,
+        -1,
+        0,
+      ],
+    );
     assert.deepEqual(await redis.keys("*"), []);
   } finally {
     await redis.quit();
@@ -92,10 +100,10 @@ Deno.test("upsert_flights.lua answers -20 with the record and writes nothing whe
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    await script.run(flightKeys("FL_1"), [2, -1, 5, 5, "FL_1", 1_800_000_000, 1_800_003_600, "[]"]);
+    await script.run(flightKeys("FL_1"), [2, -1, 5, 5, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]);
     const before = await snapshot(redis);
     // The consumer stored up to offset 8, but Redis came back from a snapshot taken at offset 5.
-    const reply = await script.run(flightKeys("FL_2"), [2, 8, 9, 9, "FL_2", 1_800_000_000, 1_800_003_600, "[]"]);
+    const reply = await script.run(flightKeys("FL_2"), [2, 8, 9, 9, "FL_2", 1_800_000_000, 1_800_003_600, "[]", "-"]);
     assert.deepEqual(reply, [-20, 5, 0]);
     assert.deepEqual(await snapshot(redis), before);
   } finally {
@@ -108,13 +116,17 @@ Deno.test("upsert_bags.lua stores itineraries, [] for none, counts each bag once
   try {
     const script = await loadScript(redis, "upsert_bags");
     const keys = ["bag:count", "offsets:bags", "bag:id:BAG_1", "bag:id:BAG_2", "bag:id:BAG_1"];
-    assert.deepEqual(await script.run(keys, [1, -1, 12, "10,11,12", '["FL_1"]', "[]", '["FL_1","FL_2"]']), [1, 3, 2]);
+    assert.deepEqual(await script.run(keys, [1, -1, 12, "10,11,12", "", '["FL_1"]', "[]", '["FL_1","FL_2"]']), [
+      1,
+      3,
+      2,
+    ]);
     // A whole redelivery changes nothing; a partial one applies only the offsets past the recorded one.
-    assert.deepEqual(await script.run(keys.slice(0, 3), [1, 12, 12, "12", '["FL_9"]']), [1, 0, 0]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [1, 12, 12, "12", "", '["FL_9"]']), [1, 0, 0]);
     const redelivered = ["bag:count", "offsets:bags", "bag:id:BAG_2", "bag:id:BAG_3"];
-    assert.deepEqual(await script.run(redelivered, [1, 12, 14, "11,14", '["FL_8"]', '["FL_3"]']), [1, 1, 1]);
-    assert.deepEqual(await script.run(keys.slice(0, 3), [3, 0, 0, "0", "[]"]), [-20, -1, 0]);
-    assert.deepEqual(await script.run(keys.slice(0, 3), [1, 15, 16, "16", "[]"]), [-20, 14, 0]);
+    assert.deepEqual(await script.run(redelivered, [1, 12, 14, "11,14", "", '["FL_8"]', '["FL_3"]']), [1, 1, 1]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [3, 0, 0, "0", "", "[]"]), [-20, -1, 0]);
+    assert.deepEqual(await script.run(keys.slice(0, 3), [1, 15, 16, "16", "", "[]"]), [-20, 14, 0]);
     assert.deepEqual(await snapshot(redis), {
       "bag:count": "3",
       "bag:id:BAG_1": { flights: '["FL_1","FL_2"]' },
@@ -133,7 +145,7 @@ Deno.test("LuaScript.run() reloads a script that Redis forgot (NOSCRIPT after SC
     const script = await loadScript(redis, "upsert_bags");
     await redis.script("FLUSH");
     assert.deepEqual(await redis.script("EXISTS", script.sha), [0]);
-    assert.deepEqual(await script.run(["bag:count", "offsets:bags", "bag:id:BAG_1"], [0, -1, 0, "0", "[]"]), [
+    assert.deepEqual(await script.run(["bag:count", "offsets:bags", "bag:id:BAG_1"], [0, -1, 0, "0", "", "[]"]), [
       1,
       1,
       1,
@@ -142,4 +154,40 @@ Deno.test("LuaScript.run() reloads a script that Redis forgot (NOSCRIPT after SC
   } finally {
     await redis.quit();
   }
+});
+
+Deno.test("upsert_bags.lua and upsert_flights.lua apply a message without a key only when its stamp is not older than the stored one", async () => {
+  const redis = await freshRedis(testConfig("bag-consumer"));
+  try {
+    const bags = await loadScript(redis, "upsert_bags");
+    const flights = await loadScript(redis, "upsert_flights");
+    const bagKeys = ["bag:count", "offsets:bags", "bag:id:BAG_1"];
+    const newer = orderStamp("1800000001000", 1, "7");
+    const older = orderStamp("1800000000000", 0, "9");
+    // The newer update, from partition 1, is applied first; the older one, from partition 0, comes after.
+    assert.deepEqual(await bags.run(bagKeys, [1, -1, 7, "7", newer, '["FL_NEW"]']), [1, 1, 1]);
+    assert.deepEqual(await bags.run(bagKeys, [0, -1, 9, "9", older, '["FL_OLD"]']), [1, 1, 0]);
+    assert.deepEqual(await redis.hgetall("bag:id:BAG_1"), { flights: '["FL_NEW"]', stamp: newer });
+    await flights.run(flightKeys("FL_1"), [1, -1, 7, 7, "FL_1", 1_800_000_000, 1_800_009_000, "[]", newer]);
+    await flights.run(flightKeys("FL_1"), [0, -1, 9, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]", older]);
+    assert.deepEqual(await snapshot(redis, "flight:*"), {
+      "flight:arrival_times": ["FL_1", "1800009000"],
+      "flight:count": "1",
+      "flight:id:FL_1": { departure_time: "1800000000", arrival_time: "1800009000", bags: "[]", stamp: newer },
+    });
+    assert.deepEqual(await redis.hgetall("offsets:bags"), { "0": "9", "1": "7" }, "both offsets are handled");
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("orderStamp() compares as a string in timestamp, then partition, then offset order", () => {
+  const stamps = [
+    orderStamp("1800000000000", 5, "100"),
+    orderStamp("1800000000000", 10, "2"),
+    orderStamp("1800000000000", 10, "36"),
+    orderStamp("1800000000001", 0, "0"),
+  ];
+  assert.deepEqual([...stamps].sort(), stamps);
+  assert.equal(stamps[0]!.length, 25);
 });
