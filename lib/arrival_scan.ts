@@ -19,6 +19,7 @@ import type { ScannerMetrics } from "./scanner_metrics.ts";
 import type { LuaScript } from "./scripts.ts";
 import { isUnreadable, readFlightWork } from "./work_reader.ts";
 import { expireOldFlights } from "./expiry.ts";
+import { sweepOrphanBags } from "./bag_sweep.ts";
 
 /** What one scan did. */
 export interface ScanReport {
@@ -109,6 +110,18 @@ export class ArrivalScan {
     stopTimer();
     if (failure !== undefined) throw failure;
     return totals;
+  }
+
+  /**
+   * Deletes the bags no expiry reaches (see bag_sweep.ts), a page of keys a call. Housekeeping, run after each
+   * scan rather than inside it, so that it never delays work. Returns the number of bags deleted.
+   */
+  async sweep(): Promise<number> {
+    const { redis, config, metrics } = this.deps;
+    const swept = await sweepOrphanBags(redis, config.scan.sweepKeysPerScan);
+    metrics.sweptBags.inc(swept);
+    if (swept > 0) metrics.storedBags.set(Number(await redis.get(BAG_COUNT) ?? 0));
+    return swept;
   }
 
   /** Deletes what is past DATA_RETENTION_SECONDS and updates the stored-count gauges. */

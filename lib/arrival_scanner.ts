@@ -56,6 +56,8 @@ export async function startArrivalScanner(
           "scan failed; the next scan retries",
         );
       }
+      if (stop.signal.aborted) return;
+      await scan.sweep().catch((error) => logger.warn({ err: errorMessage(error) }, "bag sweep failed"));
     })();
     return running;
   };

@@ -231,6 +231,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       catchUpSeconds: r.integer("SCAN_CATCH_UP_SECONDS", 30, 0, 3600),
       stateRetentionSeconds: r.integer("SCAN_STATE_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
       dataRetentionSeconds: r.integer("DATA_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
+      sweepKeysPerScan: r.integer("SWEEP_KEYS_PER_SCAN", 10_000, 0, 1_000_000),
     },
     stream: {
       key: r.string(

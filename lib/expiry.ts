@@ -3,7 +3,15 @@
  * with the bags whose itinerary ends on one of them (or is empty or unknown). Bounded per call.
  */
 import type { Redis } from "ioredis";
-import { BAG_COUNT, bagKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey, FLIGHTS_ARRIVED } from "./keys.ts";
+import {
+  BAG_COUNT,
+  bagKey,
+  FLIGHT_ARRIVALS,
+  FLIGHT_COUNT,
+  flightKey,
+  FLIGHTS_ARRIVED,
+  FLIGHTS_EXPIRED,
+} from "./keys.ts";
 import type { LuaScript } from "./scripts.ts";
 
 /** Flights expired per call, so one call stays a short script. */
@@ -41,9 +49,13 @@ export async function expireOldFlights(
     FLIGHTS_ARRIVED,
     FLIGHT_COUNT,
     BAG_COUNT,
+    FLIGHTS_EXPIRED,
     ...flightIds.map(flightKey),
     ...finished.map(bagKey),
   ];
-  const [flights, bags] = await script.run(keys, [flightIds.length, ...flightIds]) as [number, number];
+  // The sweep needs to know a flight expired for as long as one pass over the bags takes: another retention period.
+  const forgetBefore = nowSeconds - 2 * retentionSeconds;
+  const args = [flightIds.length, forgetBefore, ...flightIds];
+  const [flights, bags] = await script.run(keys, args) as [number, number];
   return { flights, bags };
 }

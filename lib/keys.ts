@@ -16,6 +16,10 @@ export const FLIGHTS_ARRIVED = "flight:arrived";
 export const FLIGHT_COUNT = "flight:count";
 /** Number of distinct bags stored. */
 export const BAG_COUNT = "bag:count";
+/** Sorted set of the flights expired, scored by arrival time: the bag sweep's evidence that a journey is over. */
+export const FLIGHTS_EXPIRED = "flight:expired";
+/** Where the bag sweep's SCAN cursor stands ("0": a new pass). */
+export const BAG_SWEEP_CURSOR = "bag:sweep_cursor";
 
 /** Hash: partition -> last Kafka offset applied to Redis for `topic` (exactly-once upserts). */
 export const appliedOffsetsKey = (topic: string) => `offsets:${topic}`;

@@ -66,6 +66,11 @@ export function createScannerMetrics(registry: Registry) {
       help: "Scans that went ahead after SCAN_CATCH_UP_SECONDS with consumers still behind Kafka",
       registers,
     }),
+    sweptBags: new Counter({
+      name: "redis_swept_bags_total",
+      help: "Bags deleted by the sweep: none of their flights stored any more, at least one expired",
+      registers,
+    }),
     scanSeconds: new Histogram({
       name: "arriving_flight_work_processing_seconds",
       help: "Duration of one whole arrival scan",

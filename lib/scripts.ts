@@ -8,6 +8,7 @@ import type { Redis } from "ioredis";
 import appendWorkEntries from "../lua/append_work_entries.lua" with { type: "text" };
 import claimFlightWork from "../lua/claim_flight_work.lua" with { type: "text" };
 import confirmFlightWork from "../lua/confirm_flight_work.lua" with { type: "text" };
+import deleteOrphanBags from "../lua/delete_orphan_bags.lua" with { type: "text" };
 import expireFlights from "../lua/expire_flights.lua" with { type: "text" };
 import failFlightWork from "../lua/fail_flight_work.lua" with { type: "text" };
 import readHashFields from "../lua/read_hash_fields.lua" with { type: "text" };
@@ -24,6 +25,7 @@ const SOURCES = {
   fail_flight_work: failFlightWork,
   append_work_entries: appendWorkEntries,
   expire_flights: expireFlights,
+  delete_orphan_bags: deleteOrphanBags,
   read_hash_fields: readHashFields,
   restore_flight_work: restoreFlightWork,
 } as const satisfies Record<string, string>;

@@ -32,6 +32,9 @@ export const WORKER_COMMANDS = [
   "decrby",
   "del",
   "expire",
+  "set",
+  // the bag sweep
+  "scan",
   // hashes
   "hget",
   "hmget",
@@ -46,6 +49,8 @@ export const WORKER_COMMANDS = [
   "zrangebyscore",
   "zrange",
   "zscore",
+  "zmscore",
+  "zremrangebyscore",
   // the work stream and its readers
   "xadd",
   "xtrim",
