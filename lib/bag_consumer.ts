@@ -5,6 +5,7 @@ import { BAG_CONSUMER_METRICS, createConsumerMetrics } from "./consumer_metrics.
 import { type Bag, parseBag } from "./domain/bag.ts";
 import { ensureTopics } from "./kafka.ts";
 import type { ServiceContext } from "./service.ts";
+import { droppedIdsReporter } from "./dropped_ids.ts";
 import { requireWorkStateRestore } from "./work_state_restore.ts";
 
 /** Builds and starts the bag consumer. */
@@ -12,6 +13,7 @@ export async function startBagConsumer({ config, logger, registry, kafka, redis 
   const topic = config.topics.bags;
   await ensureTopics(kafka, config, [topic, deadLetterTopic(topic)]);
   const metrics = createConsumerMetrics(registry, BAG_CONSUMER_METRICS);
+  const reportDropped = droppedIdsReporter(topic, metrics, logger);
   // From 0, so that the first drop is an increase Prometheus can see.
   metrics.duplicateIdsDropped.inc({ topic }, 0);
   const consumer = new BatchConsumer<Bag>({
@@ -23,21 +25,7 @@ export async function startBagConsumer({ config, logger, registry, kafka, redis 
     partitionsConcurrently: config.consumer.partitionsConcurrently,
     // A flight listed twice in a row is dropped (counted and logged once per message); twice apart is ambiguous
     // and dead-lettered by parseBag.
-    parse: (message) =>
-      parseBag(message.value, config.limits, (field, dropped) => {
-        metrics.duplicateIdsDropped.inc({ topic }, dropped.length);
-        logger.info(
-          {
-            topic,
-            offset: message.offset,
-            key: message.key?.toString(),
-            field,
-            dropped: dropped.length,
-            ids: dropped.slice(0, 10),
-          },
-          "repeated ids dropped from a message",
-        );
-      }),
+    parse: (message) => parseBag(message.value, config.limits, reportDropped(message)),
     ...await createBagStore(redis, topic),
     metrics,
     logger,

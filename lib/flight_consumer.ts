@@ -6,6 +6,7 @@ import { type Flight, parseFlight } from "./domain/flight.ts";
 import { createFlightStore } from "./flight_store.ts";
 import { ensureTopics } from "./kafka.ts";
 import type { ServiceContext } from "./service.ts";
+import { droppedIdsReporter } from "./dropped_ids.ts";
 import { requireWorkStateRestore } from "./work_state_restore.ts";
 
 /** Builds and starts the flight consumer. */
@@ -18,6 +19,7 @@ export async function startFlightConsumer({ config, logger, registry, kafka, red
     registers: [registry],
   });
   const metrics = createConsumerMetrics(registry, FLIGHT_CONSUMER_METRICS);
+  const reportDropped = droppedIdsReporter(topic, metrics, logger);
   // From 0, so that the first drop is an increase Prometheus can see.
   metrics.duplicateIdsDropped.inc({ topic }, 0);
   const consumer = new BatchConsumer<Flight>({
@@ -28,21 +30,7 @@ export async function startFlightConsumer({ config, logger, registry, kafka, red
     chunkSize: config.consumer.upsertBatchSize,
     partitionsConcurrently: config.consumer.partitionsConcurrently,
     // A bag listed twice is dropped (counted and logged once per message); the rest of the flight is applied.
-    parse: (message) =>
-      parseFlight(message.value, config.limits, Date.now() / 1000, (field, dropped) => {
-        metrics.duplicateIdsDropped.inc({ topic }, dropped.length);
-        logger.info(
-          {
-            topic,
-            offset: message.offset,
-            key: message.key?.toString(),
-            field,
-            dropped: dropped.length,
-            ids: dropped.slice(0, 10),
-          },
-          "repeated ids dropped from a message",
-        );
-      }),
+    parse: (message) => parseFlight(message.value, config.limits, Date.now() / 1000, reportDropped(message)),
     ...await createFlightStore(redis, topic),
     metrics,
     logger,
