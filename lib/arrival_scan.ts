@@ -116,9 +116,13 @@ export class ArrivalScan {
    * Deletes the bags no expiry reaches (see bag_sweep.ts), a page of keys a call. Housekeeping, run after each
    * scan rather than inside it, so that it never delays work. Returns the number of bags deleted.
    */
-  async sweep(): Promise<number> {
+  async sweep(nowSeconds: number): Promise<number> {
     const { redis, config, metrics } = this.deps;
-    const swept = await sweepOrphanBags(redis, config.scan.sweepKeysPerScan);
+    const swept = await sweepOrphanBags(redis, {
+      keysPerScan: config.scan.sweepKeysPerScan,
+      unresolvedSeconds: config.limits.maxFutureSeconds + config.scan.dataRetentionSeconds,
+      nowSeconds,
+    });
     metrics.sweptBags.inc(swept);
     if (swept > 0) metrics.storedBags.set(Number(await redis.get(BAG_COUNT) ?? 0));
     return swept;

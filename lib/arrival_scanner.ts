@@ -57,7 +57,9 @@ export async function startArrivalScanner(
         );
       }
       if (stop.signal.aborted) return;
-      await scan.sweep().catch((error) => logger.warn({ err: errorMessage(error) }, "bag sweep failed"));
+      await scan.sweep(Date.now() / 1000).catch((error) =>
+        logger.warn({ err: errorMessage(error) }, "bag sweep failed")
+      );
     })();
     return running;
   };

@@ -18,6 +18,8 @@ export const FLIGHT_COUNT = "flight:count";
 export const BAG_COUNT = "bag:count";
 /** Sorted set of the flights expired, scored by arrival time: the bag sweep's evidence that a journey is over. */
 export const FLIGHTS_EXPIRED = "flight:expired";
+/** Sorted set of bag keys whose journey the sweep could not tell (no flight known), by when it first saw them. */
+export const BAGS_UNRESOLVED = "bag:unresolved";
 /** Where the bag sweep's SCAN cursor stands ("0": a new pass). */
 export const BAG_SWEEP_CURSOR = "bag:sweep_cursor";
 

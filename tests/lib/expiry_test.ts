@@ -72,16 +72,27 @@ Deno.test("scan() sweeps away bags no expiry reaches (last flight never came, no
 
     await scanner.scan.scan(T);
     assert.equal(await redis.get("bag:count"), "4", "expiry alone deletes none of them");
-    assert.equal(await scanner.scan.sweep(), 2);
+    assert.equal(await scanner.scan.sweep(T), 2);
 
     assert.deepEqual(await snapshot(redis, "bag:*"), {
       "bag:count": "2",
       "bag:id:BAG_TRAVELLING": { flights: '["FL_OLD","FL_NEXT"]' },
       "bag:id:BAG_WAITING": { flights: '["FL_UNKNOWN"]' },
       "bag:sweep_cursor": "0",
+      "bag:unresolved": ["bag:id:BAG_WAITING", String(T)],
     });
     assert.equal(await metricValue(scanner.registry, "redis_swept_bags_total"), 2);
     assert.equal(await metricValue(scanner.registry, "redis_stored_bags"), 2);
+
+    // Its flights never came within MAX_FUTURE_SECONDS + DATA_RETENTION_SECONDS of the sweep first seeing it.
+    const unresolvedFor = config.limits.maxFutureSeconds + config.scan.dataRetentionSeconds;
+    assert.equal(await scanner.scan.sweep(T + unresolvedFor - 60), 0);
+    assert.equal(await scanner.scan.sweep(T + unresolvedFor + 60), 1);
+    assert.deepEqual(await snapshot(redis, "bag:*"), {
+      "bag:count": "1",
+      "bag:id:BAG_TRAVELLING": { flights: '["FL_OLD","FL_NEXT"]' },
+      "bag:sweep_cursor": "0",
+    });
   } finally {
     await scanner.close();
     await redis.quit();
@@ -95,9 +106,15 @@ Deno.test("delete_orphan_bags.lua leaves a bag whose itinerary was stored again 
     await seedBags(redis, [{ id: "BAG_1", flights: ["FL_OLD"] }, { id: "BAG_2", flights: ["FL_OLD"] }]);
     const script = await loadScript(redis, "delete_orphan_bags");
     await redis.hset("bag:id:BAG_2", "flights", '["FL_NEW"]');
-    const deleted = await script.run(["bag:count", "bag:id:BAG_1", "bag:id:BAG_2"], ['["FL_OLD"]', '["FL_OLD"]']);
+    await redis.zadd("bag:unresolved", 1, "bag:id:BAG_1", 1, "bag:id:BAG_2");
+    const keys = ["bag:count", "bag:unresolved", "bag:id:BAG_1", "bag:id:BAG_2"];
+    const deleted = await script.run(keys, ['["FL_OLD"]', '["FL_OLD"]']);
     assert.equal(deleted, 1);
-    assert.deepEqual(await snapshot(redis, "bag:*"), { "bag:count": "1", "bag:id:BAG_2": { flights: '["FL_NEW"]' } });
+    assert.deepEqual(await snapshot(redis, "bag:*"), {
+      "bag:count": "1",
+      "bag:id:BAG_2": { flights: '["FL_NEW"]' },
+      "bag:unresolved": ["bag:id:BAG_2", "1"],
+    });
   } finally {
     await redis.quit();
   }
