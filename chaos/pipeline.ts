@@ -79,12 +79,13 @@ export class PipelineRun {
   ) {
     this.id = `${label}-${Date.now().toString(36)}`;
     this.topics = { flights: `chaos-${this.id}-flights`, bags: `chaos-${this.id}-bags`, work: `chaos-${this.id}-work` };
-    // Retries long enough to ride out the Kafka outage of scenario 2 within one send (an idempotent send).
+    // Retries long enough to ride out the Kafka outage of scenario 2 within one send (an idempotent send):
+    // attempts 3 s apart for the outage and a minute more.
     this.kafka = new Kafka({
       clientId: "chaos",
       brokers: [stack.brokers],
       logLevel: logLevel.NOTHING,
-      retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: 60 },
+      retry: { initialRetryTime: 300, maxRetryTime: 3000, retries: Math.ceil(settings.kafkaOutageMs / 3000) + 20 },
     });
     this.admin = this.kafka.admin();
     this.redis = redis;
@@ -295,7 +296,8 @@ export class PipelineRun {
 
   /** Partition -> offset of the last message in `topic` (-1 when empty), retried while Kafka is down. */
   private async lastOffsets(topic: string): Promise<Map<number, number>> {
-    const offsets = await waitFor(() => this.admin.fetchTopicOffsets(topic), 120_000, undefined, 500);
+    const wait = Math.max(120_000, this.settings.kafkaOutageMs + 60_000);
+    const offsets = await waitFor(() => this.admin.fetchTopicOffsets(topic), wait, undefined, 500);
     return new Map(offsets.map((entry) => [entry.partition, Number(entry.high) - 1]));
   }
 
