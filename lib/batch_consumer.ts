@@ -229,7 +229,8 @@ export class BatchConsumer<T> {
     const from = maxOffset(recorded + 1n, logStart);
     const known = this.storedUpTo.get(partition) ?? -1n;
     if (from > recorded + 1n) {
-      logger.error(
+      // After a loss this is usual (retention deleted what Redis had long expired); after a rollback it loses data.
+      logger[reason === "rollback" ? "error" : "warn"](
         { topic, partition, recorded: recorded.toString(), log_start: logStart.toString() },
         "Redis lacks offsets that Kafka's retention has deleted; replaying from the log start",
       );
