@@ -174,10 +174,16 @@ export async function startKafka(settings: StackSettings): Promise<void> {
   );
 }
 
-/** A random 22-character base64url cluster id, as `kafka-storage random-uuid` makes. */
+/**
+ * A random 22-character base64url cluster id, as `kafka-storage random-uuid` makes. Like Kafka's own
+ * Uuid.randomUuid(), never one that starts with "-": the storage tool would read it as an option (1 start in 64).
+ */
 function clusterId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").slice(0, 22);
+  for (;;) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    const id = btoa(String.fromCharCode(...bytes)).replaceAll("+", "-").replaceAll("/", "_").slice(0, 22);
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 async function describeCluster(port: number): Promise<void> {
