@@ -92,12 +92,15 @@ const skipped = (role: Role, fraction: number): FaultRecord => ({
   skipped: true,
 });
 
-/** Stops Redis and starts it empty (it runs without persistence), sampling the progress just before. */
-async function loseRedis(run: PipelineRun) {
+/** Injects `fault` (a Redis restart of some kind), sampling the progress just before; returns when it cleared. */
+async function sampledFault(run: PipelineRun, fault: () => Promise<unknown>) {
   const before = await run.monitor.sample();
-  await run.stack.restartRedisEmpty();
+  await fault();
   return { before, clearedAt: Date.now() };
 }
+
+/** Stops Redis, removes its files and starts it empty: every key is lost. */
+const loseRedis = (run: PipelineRun) => sampledFault(run, () => run.stack.restartRedisEmpty());
 
 const kills: Scenario = {
   number: 1,
@@ -241,11 +244,10 @@ const replicas: Scenario = {
 };
 
 /** Restarts Redis without saving, so that it comes back from the snapshot taken earlier with SAVE. */
-async function rollBackRedis(run: PipelineRun) {
-  const before = await run.monitor.sample();
-  await run.stack.restartRedis();
-  return { before, clearedAt: Date.now() };
-}
+const rollBackRedis = (run: PipelineRun) => sampledFault(run, () => run.stack.restartRedis());
+
+/** SIGKILLs Redis and starts it again from what it had written to disk. */
+const crashRedis = (run: PipelineRun) => sampledFault(run, () => run.stack.crashRedis());
 
 const olderSnapshot: Scenario = {
   number: 6,
@@ -284,18 +286,13 @@ const aofCrash: Scenario = {
   replicas: 1,
   redisPersistence: "aof",
   async inject(run, random) {
-    const second = run.at("produced2", async () => {
-      const before = await run.monitor.sample();
-      await run.stack.crashRedis();
-      return { before, clearedAt: Date.now() };
-    });
+    const second = run.at("produced2", () => crashRedis(run));
     const fraction = 0.2 + 0.5 * random();
     await reach(run, "bag-consumer", 0, fraction);
-    const before = await run.monitor.sample();
-    await run.stack.crashRedis();
+    const first = await crashRedis(run);
     const records = [{
       what: `Redis SIGKILLed at ${pct(fraction)} of bags and restarted from its AOF`,
-      recoverySeconds: await run.recovery(["flights", "bags"], before, Date.now()),
+      recoverySeconds: await run.recovery(["flights", "bags"], first.before, first.clearedAt),
     }];
     const late = await second;
     records.push({
