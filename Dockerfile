@@ -16,7 +16,7 @@ RUN deno install --prod --frozen
 # The source (.dockerignore leaves out tests, tooling and local state).
 COPY --chown=deno:deno . .
 # Resolves every entrypoint's module graph at build time: a missing module fails the build, not a container.
-RUN deno cache --frozen launcher/launch.ts workers/*.ts bridge/*.ts
+RUN deno cache --frozen launcher/launch.ts workers/*.ts bridge/*.ts readers/*.ts tools/producer/main.ts
 
 # The metrics and health endpoint of the process (METRICS_PORT; 8001-8006 by service).
 EXPOSE 8001 8002 8003 8004 8005 8006

@@ -1,17 +1,17 @@
 /**
- * The single-binary entry: `baggage-router <command>` runs one process (see cli/commands.ts) with the
+ * The single-binary entry: `baggage-router <command>` runs one process of the registry (lib/processes.ts) with the
  * same environment variables as its deno task; `--help` lists them, `--version` prints the version.
  * `deno task binary` compiles it with Bun, `deno task compile` with Deno.
  */
 import packageJson from "../package.json" with { type: "json" };
-import { commandArgs, exit } from "../lib/runtime.ts";
-import { COMMANDS, isCommand } from "./commands.ts";
+import { commandArgs, exit } from "../lib/infra/runtime.ts";
+import { isServiceName, PROCESSES, SERVICE_NAMES } from "../lib/processes.ts";
 
 const args = commandArgs();
 const [first] = args;
 
-if (args.length === 1 && isCommand(first)) {
-  await COMMANDS[first].run();
+if (args.length === 1 && isServiceName(first)) {
+  await PROCESSES[first].load();
 } else if (args.length === 1 && (first === "--help" || first === "-h")) {
   // Imported only here: the help reads the producer's settings, which load the data generator.
   const { helpText } = await import("./help.ts");
@@ -20,7 +20,7 @@ if (args.length === 1 && isCommand(first)) {
   console.log(`baggage-router ${packageJson.version}`);
 } else {
   console.error(
-    `Usage: baggage-router <${Object.keys(COMMANDS).join("|")}>\n       baggage-router --help | --version`,
+    `Usage: baggage-router <${SERVICE_NAMES.join("|")}>\n       baggage-router --help | --version`,
   );
   exit(2);
 }

@@ -4,9 +4,9 @@
  * meanings come from the README's tables, embedded as text, so the README stays the one place they are written.
  */
 import readme from "../README.md" with { type: "text" };
-import { DEFAULT_METRICS_PORTS, loadConfig } from "../lib/config.ts";
-import { loadProducerSettings } from "../lib/producer/config.ts";
-import { COMMANDS } from "./commands.ts";
+import { loadConfig } from "../lib/infra/config.ts";
+import { PROCESSES, type Registry } from "../lib/processes.ts";
+import { loadProducerSettings } from "../tools/producer/config.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -74,14 +74,12 @@ function variableLines(names: readonly string[], rows: readonly DocumentedVariab
   return entries.map(([label, text]) => `  ${label.padEnd(width)}  ${text}`);
 }
 
-/** The whole help text of version `version`. */
-export function helpText(version: string): string {
+/** The whole help text of version `version`, with a line for each process of `registry`. */
+export function helpText(version: string, registry: Registry = PROCESSES): string {
   const rows = documentedVariables(readme);
-  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
-  const commands = Object.entries(COMMANDS).map(([name, command]) =>
-    `  ${name.padEnd(width)}  ${command.summary} (metrics port ${
-      DEFAULT_METRICS_PORTS[name as keyof typeof DEFAULT_METRICS_PORTS]
-    })`
+  const width = Math.max(...Object.keys(registry).map((name) => name.length));
+  const commands = Object.entries(registry).map(([name, process]) =>
+    `  ${name.padEnd(width)}  ${process.summary} (metrics port ${process.metricsPort})`
   );
   return [
     `baggage-router ${version}: routes baggage from Kafka through Redis`,
@@ -97,7 +95,7 @@ export function helpText(version: string): string {
     ...variableLines(SERVICE_VARIABLES, rows, "see the README"),
     "",
     "Environment variables of the producer only:",
-    ...variableLines(PRODUCER_VARIABLES, rows, "see the test producer's settings (lib/producer/config.ts)"),
+    ...variableLines(PRODUCER_VARIABLES, rows, "see the test producer's settings (tools/producer/config.ts)"),
     "",
   ].join("\n");
 }

@@ -5,20 +5,19 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
-import { ConfigError, DEFAULT_METRICS_PORTS, loadConfig, type ServiceName } from "../lib/config.ts";
-import { commandArgs, exit, onShutdownSignal } from "../lib/runtime.ts";
+import { ConfigError, loadConfig } from "../lib/infra/config.ts";
+import { commandArgs, exit, onShutdownSignal } from "../lib/infra/runtime.ts";
+import { isServiceName, PROCESSES, SERVICE_NAMES } from "../lib/processes.ts";
 import { watchWrappers } from "./parent_watch.ts";
-import { denoPermissionFlags, ENTRYPOINTS } from "./permissions.ts";
+import { launchArgs } from "./permissions.ts";
 
-const [service] = commandArgs();
-if (!service || !(service in DEFAULT_METRICS_PORTS)) {
-  console.error(`usage: launch.ts <${Object.keys(ENTRYPOINTS).join("|")}>`);
+const [name] = commandArgs();
+if (!isServiceName(name)) {
+  console.error(`usage: launch.ts <${SERVICE_NAMES.join("|")}>`);
   exit(2);
 }
-const name = service as ServiceName;
 try {
-  const flags = denoPermissionFlags(loadConfig(name));
-  const child = spawn(process.execPath, ["run", ...flags, ENTRYPOINTS[name]], { stdio: "inherit" });
+  const child = spawn(process.execPath, launchArgs(PROCESSES[name], loadConfig(name)), { stdio: "inherit" });
   let forwarded = false;
   const forward = (signal: string) => {
     if (forwarded) return;

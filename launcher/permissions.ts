@@ -1,18 +1,14 @@
 /**
- * The narrowest Deno permissions a process needs, derived from its configuration:
- * network to the configured Kafka brokers, Redis and metrics address only; no file access but
- * /proc/self (prom-client's process metrics); the host name (pino reads it at start-up).
+ * The narrowest Deno permissions a process needs, derived from the registry and its configuration:
+ * network to the servers the registry says it needs (the configured Kafka brokers, Redis) and its metrics
+ * address only; no file access but /proc/self (prom-client's process metrics); the host name (pino reads
+ * it at start-up).
  *
  * The environment stays fully readable: ioredis' `debug` dependency lists every variable at import,
  * which Deno only allows with an unrestricted --allow-env.
  */
-import { COMMANDS } from "../cli/commands.ts";
-import type { Config, ServiceName } from "../lib/config.ts";
-
-/** The entrypoint of each process (from the command table the binary uses too). */
-export const ENTRYPOINTS = Object.fromEntries(
-  Object.entries(COMMANDS).map(([service, command]) => [service, command.entrypoint]),
-) as Record<ServiceName, string>;
+import type { Config } from "../lib/infra/config.ts";
+import type { ProcessSpec, Server } from "../lib/processes.ts";
 
 /** `host:port` of a Redis URL (default port 6379). */
 function redisAddress(url: string): string {
@@ -29,12 +25,18 @@ function withLoopbackAliases(address: string): string[] {
   return LOOPBACK.includes(host) ? LOOPBACK.map((alias) => `${alias}:${port}`) : [address];
 }
 
+/** The addresses of each server a process may need, from its configuration. */
+const SERVER_ADDRESSES: Readonly<Record<Server, (config: Config) => readonly string[]>> = {
+  kafka: (config) => config.kafka.brokers,
+  redis: (config) => [redisAddress(config.redisUrl)],
+};
+
 /**
- * The `deno run` flags for `config.service`. Kafka brokers are reached at the addresses they advertise:
- * list every broker of a cluster in KAFKA_BROKERS.
+ * The `deno run` flags for `process` configured by `config`. Kafka brokers are reached at the addresses
+ * they advertise: list every broker of a cluster in KAFKA_BROKERS.
  */
-export function denoPermissionFlags(config: Config): string[] {
-  const addresses = [...config.kafka.brokers, redisAddress(config.redisUrl)].flatMap(withLoopbackAliases);
+export function denoPermissionFlags(process: Pick<ProcessSpec, "needs">, config: Config): string[] {
+  const addresses = process.needs.flatMap((server) => SERVER_ADDRESSES[server](config)).flatMap(withLoopbackAliases);
   const metrics = config.metrics.port === 0 ? config.metrics.host : `${config.metrics.host}:${config.metrics.port}`;
   const net = new Set([...addresses, metrics]);
   return [
@@ -43,4 +45,13 @@ export function denoPermissionFlags(config: Config): string[] {
     "--allow-sys=hostname",
     "--allow-read=/proc/self",
   ];
+}
+
+/** `["run", <flags>…, <entrypoint>]`: how the launcher runs `process`, with `extraFlags` before the entrypoint. */
+export function launchArgs(
+  process: Pick<ProcessSpec, "needs" | "entrypoint">,
+  config: Config,
+  extraFlags: readonly string[] = [],
+): string[] {
+  return ["run", ...denoPermissionFlags(process, config), ...extraFlags, process.entrypoint];
 }

@@ -4,8 +4,8 @@
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { commandArgs, environment, exit } from "../lib/runtime.ts";
-import { taskArgs } from "../dev/tasks.ts";
+import { commandArgs, environment, exit } from "../lib/infra/runtime.ts";
+import { taskArgs } from "../tools/processes.ts";
 import { TEST_STACK_ENV } from "./_helpers/test_stack.ts";
 
 const env: Record<string, string | undefined> = { ...environment(), ...TEST_STACK_ENV };

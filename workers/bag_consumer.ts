@@ -1,5 +1,5 @@
 /** Entrypoint: consumes `bags` into Redis. */
-import { startBagConsumer } from "../lib/bag_consumer.ts";
-import { runService } from "../lib/service.ts";
+import { startBagConsumer } from "../lib/ingest/bag_consumer.ts";
+import { runService } from "../lib/infra/service.ts";
 
 await runService("bag-consumer", startBagConsumer);

@@ -1,5 +1,5 @@
 /** Entrypoint: consumes `flights` into Redis. */
-import { startFlightConsumer } from "../lib/flight_consumer.ts";
-import { runService } from "../lib/service.ts";
+import { startFlightConsumer } from "../lib/ingest/flight_consumer.ts";
+import { runService } from "../lib/infra/service.ts";
 
 await runService("flight-consumer", startFlightConsumer);

@@ -1,6 +1,6 @@
 /** Helpers for configuration tests: the error a loader throws, and the variables it reads. */
 import assert from "node:assert/strict";
-import { ConfigError } from "../../lib/config.ts";
+import { ConfigError } from "../../lib/infra/config.ts";
 
 export type Env = Record<string, string>;
 

@@ -1,9 +1,9 @@
 /** Builds a worker's ServiceContext for in-process tests, with a fresh metrics registry. */
 import { Registry } from "prom-client";
-import type { Config } from "../../lib/config.ts";
-import { createKafka } from "../../lib/kafka.ts";
-import { connectRedis } from "../../lib/redis.ts";
-import type { ServiceContext } from "../../lib/service.ts";
+import type { Config } from "../../lib/infra/config.ts";
+import { createKafka } from "../../lib/infra/kafka.ts";
+import { connectRedis } from "../../lib/infra/redis.ts";
+import type { ServiceContext } from "../../lib/infra/service.ts";
 import { testLogger } from "./fixtures.ts";
 
 /** A context like runService() builds, and a function that closes its Redis connection. */

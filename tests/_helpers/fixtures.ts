@@ -5,12 +5,13 @@
 import { Buffer } from "node:buffer";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import type { Registry } from "prom-client";
-import { type Config, loadConfig, type ServiceName } from "../../lib/config.ts";
-import { createLogger, type Logger } from "../../lib/log.ts";
-import { createTopicsIfMissing, sendGroups } from "../../lib/kafka.ts";
-import { connectRedis, type Redis } from "../../lib/redis.ts";
-import { environment } from "../../lib/runtime.ts";
-import { waitFor } from "../../lib/poll.ts";
+import { type Config, loadConfig } from "../../lib/infra/config.ts";
+import type { ServiceName } from "../../lib/processes.ts";
+import { createLogger, type Logger } from "../../lib/infra/log.ts";
+import { createTopicsIfMissing, sendGroups } from "../../lib/infra/kafka.ts";
+import { connectRedis, type Redis } from "../../lib/infra/redis.ts";
+import { environment } from "../../lib/infra/runtime.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
 import { TEST_STACK_ENV } from "./test_stack.ts";
 
 /** The environment tests run with: the test stack's addresses unless the caller's environment overrides them. */

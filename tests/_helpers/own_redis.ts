@@ -5,9 +5,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crashRedis, startRedis, stopRedis } from "../../stack/redis_server.ts";
-import { portInUse } from "../../stack/processes.ts";
-import { loadStackSettings, type StackSettings } from "../../stack/settings.ts";
+import { crashRedis, startRedis, stopRedis } from "../../tools/stack/redis_server.ts";
+import { portInUse } from "../../tools/stack/daemons.ts";
+import { loadStackSettings, type StackSettings } from "../../tools/stack/settings.ts";
 
 export class OwnRedis {
   private constructor(readonly settings: StackSettings) {}

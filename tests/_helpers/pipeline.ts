@@ -1,11 +1,11 @@
 /** Runs the flight and bag consumers in-process and an ArrivalScan with an injected clock. */
-import { ArrivalScan } from "../../lib/arrival_scan.ts";
-import { startBagConsumer } from "../../lib/bag_consumer.ts";
-import type { Config } from "../../lib/config.ts";
-import { startFlightConsumer } from "../../lib/flight_consumer.ts";
-import { createProducer, ensureWorkTopics } from "../../lib/kafka.ts";
-import { createScannerMetrics } from "../../lib/scanner_metrics.ts";
-import { loadScript } from "../../lib/scripts.ts";
+import { ArrivalScan } from "../../lib/scan/arrival_scan.ts";
+import { startBagConsumer } from "../../lib/ingest/bag_consumer.ts";
+import type { Config } from "../../lib/infra/config.ts";
+import { startFlightConsumer } from "../../lib/ingest/flight_consumer.ts";
+import { createProducer, ensureWorkTopics } from "../../lib/infra/kafka.ts";
+import { createScannerMetrics } from "../../lib/scan/scanner_metrics.ts";
+import { loadScript } from "../../lib/infra/scripts.ts";
 import { testContext } from "./context.ts";
 
 /** Starts both consumers on `config`'s topics. */

@@ -1,9 +1,9 @@
 /** Writes flights and bags straight into Redis through the same Lua upserts the consumers use. */
 import type { Redis } from "ioredis";
-import { createBagStore } from "../../lib/bag_store.ts";
+import { createBagStore } from "../../lib/ingest/bag_store.ts";
 import type { Bag } from "../../lib/domain/bag.ts";
 import type { Flight } from "../../lib/domain/flight.ts";
-import { createFlightStore } from "../../lib/flight_store.ts";
+import { createFlightStore } from "../../lib/ingest/flight_store.ts";
 
 let nextOffset = 0;
 

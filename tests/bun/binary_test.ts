@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import packageJson from "../../package.json" with { type: "json" };
 import denoJson from "../../deno.json" with { type: "json" };
-import { COMMANDS } from "../../cli/commands.ts";
+import { PROCESSES } from "../../lib/processes.ts";
 import { helpText, PRODUCER_VARIABLES, SERVICE_VARIABLES } from "../../cli/help.ts";
 import { dataset, runFlow, runProducer } from "./flow.ts";
 import { binaryLauncher, runToEnd } from "./processes.ts";
@@ -31,7 +31,7 @@ Deno.test("the binary's --help lists every command and environment variable, --v
     const help = await runToEnd(binary, ["--help"], folder);
     assert.equal(help.code, 0, help.stderr);
     assert.equal(help.stdout, `${helpText(packageJson.version)}\n`, "the same text as from source");
-    for (const command of Object.keys(COMMANDS)) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
+    for (const command of Object.keys(PROCESSES)) assert.match(help.stdout, new RegExp(`^  ${command} `, "m"));
     for (const variable of [...SERVICE_VARIABLES, ...PRODUCER_VARIABLES]) {
       assert.match(help.stdout, new RegExp(`^  (\\w+, )*${variable}\\b`, "m"), `${variable} listed`);
     }

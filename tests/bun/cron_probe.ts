@@ -4,7 +4,7 @@
  * prints "fired <ISO time>", then "alive" when the process survived the failure, and aborts the schedule,
  * after which the process must end by itself with exit code 0.
  */
-import { scheduleCron } from "../../lib/runtime.ts";
+import { scheduleCron } from "../../lib/infra/runtime.ts";
 
 // At least two seconds ahead, so the schedule is registered before its minute starts.
 const at = new Date(Math.ceil((Date.now() + 2_000) / 60_000) * 60_000);

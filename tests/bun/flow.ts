@@ -5,9 +5,10 @@
  * Every process must stop with exit code 0 on SIGTERM.
  */
 import assert from "node:assert/strict";
-import { loadConfig, type ServiceName } from "../../lib/config.ts";
-import { waitFor } from "../../lib/poll.ts";
-import { toWorkEntry } from "../../lib/stream_reader.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
+import type { ServiceName } from "../../lib/processes.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
+import { toWorkEntry } from "../../lib/stream/stream_reader.ts";
 import type { WorkerProcess } from "../_helpers/processes.ts";
 import { freshRedis, isolatedEnvironment, produce, readTopic, testKafka } from "../_helpers/fixtures.ts";
 import { appliedMessages } from "../_helpers/redis_state.ts";

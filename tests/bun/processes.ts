@@ -2,8 +2,7 @@
  * Starting the workers as child processes three ways: under Deno (tests/_helpers/processes.ts), under Bun
  * (`bun run <entrypoint>`), and from the compiled binary (`baggage-router <command>`).
  */
-import { COMMANDS } from "../../cli/commands.ts";
-import type { ServiceName } from "../../lib/config.ts";
+import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
 import { startProcess, startWorker, type WorkerProcess } from "../_helpers/processes.ts";
 
 export { startProcess };
@@ -20,13 +19,13 @@ export interface Launcher {
 /** Workers as `deno run <entrypoint>`, with the permissions of their deno tasks. */
 export const denoLauncher: Launcher = {
   name: "deno",
-  start: (service, env) => startWorker(COMMANDS[service].entrypoint, env),
+  start: (service, env) => startWorker(PROCESSES[service].entrypoint, env),
 };
 
 /** Workers as `bun run <entrypoint>`: the same files, unchanged. */
 export const bunLauncher: Launcher = {
   name: "bun",
-  start: (service, env) => startProcess(BUN, ["run", COMMANDS[service].entrypoint], env),
+  start: (service, env) => startProcess(BUN, ["run", PROCESSES[service].entrypoint], env),
 };
 
 /** Workers as `<binary> <command>`, run in `cwd` (a folder without the sources, to prove the binary needs none). */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { waitFor } from "../../lib/poll.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
 import { testEnvironment } from "../_helpers/fixtures.ts";
 import { BUN, startProcess } from "./processes.ts";
 

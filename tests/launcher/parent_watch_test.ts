@@ -39,7 +39,7 @@ Deno.test("isWrapper() recognizes npx, npm, sh -c, deno task and npm's deno shim
       "/bin/bash",
       "-bash",
       "/tini -- docker-entrypoint.sh run launcher/launch.ts bag-consumer",
-      "deno run --allow-run dev/dev.ts",
+      "deno run --allow-run tools/dev/dev.ts",
       "/app/node_modules/deno/deno test --allow-run",
       "/usr/lib/systemd/systemd --user",
     ]

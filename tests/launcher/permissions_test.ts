@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
 import { denoPermissionFlags } from "../../launcher/permissions.ts";
+import { PROCESSES } from "../../lib/processes.ts";
 
 Deno.test("denoPermissionFlags() allows only the configured brokers, Redis and metrics address", () => {
   const config = loadConfig("bag-consumer", {
@@ -8,7 +9,7 @@ Deno.test("denoPermissionFlags() allows only the configured brokers, Redis and m
     REDIS_URL: "redis://worker:secret@redis.internal:6380/2",
     METRICS_HOST: "10.0.0.5",
   });
-  assert.deepEqual(denoPermissionFlags(config), [
+  assert.deepEqual(denoPermissionFlags(PROCESSES["bag-consumer"], config), [
     "--allow-net=kafka-1:9092,kafka-2:9092,redis.internal:6380,10.0.0.5:8002",
     "--allow-env",
     "--allow-sys=hostname",
@@ -19,13 +20,13 @@ Deno.test("denoPermissionFlags() allows only the configured brokers, Redis and m
 Deno.test("denoPermissionFlags() allows both loopback names, since a local broker may advertise either", () => {
   const config = loadConfig("flight-consumer", {});
   assert.equal(
-    denoPermissionFlags(config)[0],
+    denoPermissionFlags(PROCESSES["flight-consumer"], config)[0],
     "--allow-net=localhost:9092,127.0.0.1:9092,localhost:6379,127.0.0.1:6379,0.0.0.0:8001",
   );
 });
 
 Deno.test("a worker's permissions refuse reading a file outside the project and any address not configured", async () => {
-  const flags = denoPermissionFlags(loadConfig("flight-consumer", {}));
+  const flags = denoPermissionFlags(PROCESSES["flight-consumer"], loadConfig("flight-consumer", {}));
   const probe = `
     const results = [];
     for (const attempt of [() => Deno.readTextFileSync("/etc/hostname"), () => Deno.readTextFileSync("deno.json"),

@@ -4,9 +4,9 @@
  * executable), and the launcher as PID 1 (the Docker image: its entrypoint execs `deno run … launcher/launch.ts`).
  */
 import assert from "node:assert/strict";
-import type { ServiceName } from "../../lib/config.ts";
-import { waitFor } from "../../lib/poll.ts";
-import { taskArgs } from "../../dev/tasks.ts";
+import type { ServiceName } from "../../lib/processes.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
+import { taskArgs } from "../../tools/processes.ts";
 import { isolatedEnvironment } from "../_helpers/fixtures.ts";
 import { startProcess, waitUntilStarted, type WorkerProcess } from "../_helpers/processes.ts";
 import { jsonLines } from "../bun/processes.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Redis } from "ioredis";
-import { bridgeOffsetsKey, bridgeRevisionArrivalsKey, bridgeRevisionsKey } from "../../lib/keys.ts";
-import { loadScript } from "../../lib/scripts.ts";
+import { bridgeOffsetsKey, bridgeRevisionArrivalsKey, bridgeRevisionsKey } from "../../lib/infra/keys.ts";
+import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
 
 const STREAM = "stream:test-append";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { orderStamp } from "../../lib/domain/order_stamp.ts";
-import { loadScript } from "../../lib/scripts.ts";
+import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
 import { snapshot } from "../_helpers/redis_state.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { waitFor } from "../../lib/poll.ts";
-import { loadScript } from "../../lib/scripts.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
+import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
 
 const NOW = 1_800_000_000;

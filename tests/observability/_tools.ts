@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { installDebianPackage } from "../../stack/prometheus_server.ts";
+import { installDebianPackage } from "../../tools/stack/prometheus_server.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));

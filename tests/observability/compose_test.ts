@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_METRICS_PORTS, type ServiceName } from "../../lib/config.ts";
-import { waitFor } from "../../lib/poll.ts";
-import { ensureDebianCommand } from "../../stack/prometheus_server.ts";
+import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
+import { ensureDebianCommand } from "../../tools/stack/prometheus_server.ts";
 import { parseYaml, ROOT, run } from "./_tools.ts";
 
 const composeMissing = (() => {
@@ -24,14 +24,10 @@ if (composeMissing) console.warn(`compose tests skipped: ${composeMissing}`);
 
 // deno-lint-ignore no-explicit-any
 type Service = Record<string, any>;
-const WORKERS: Record<string, { task: ServiceName; port: number }> = {
-  "flight-consumer": { task: "flight-consumer", port: DEFAULT_METRICS_PORTS["flight-consumer"] },
-  "bag-consumer": { task: "bag-consumer", port: DEFAULT_METRICS_PORTS["bag-consumer"] },
-  "arrival-scanner": { task: "arrival-scanner", port: DEFAULT_METRICS_PORTS["arrival-scanner"] },
-  "producer": { task: "producer", port: DEFAULT_METRICS_PORTS.producer },
-  "bridge": { task: "bridge", port: DEFAULT_METRICS_PORTS.bridge },
-  "tail": { task: "tail", port: DEFAULT_METRICS_PORTS.tail },
-};
+/** One compose service per process of the registry, named after it, running its task, on its metrics port. */
+const WORKERS: Record<string, { task: ServiceName; port: number }> = Object.fromEntries(
+  (Object.keys(PROCESSES) as ServiceName[]).map((name) => [name, { task: name, port: PROCESSES[name].metricsPort }]),
+);
 const INFRASTRUCTURE: Record<string, { image: string; hostPorts: string[] }> = {
   "kafka": { image: "apache/kafka:4.1.1", hostPorts: ["9094"] },
   "redis": { image: "redis:7.4.6-alpine", hostPorts: ["6379"] },
@@ -130,7 +126,11 @@ Deno.test({
     assert.match(dockerfile, /^FROM denoland\/deno:debian-\$\{DENO_VERSION\}$/m);
     assert.match(dockerfile, /^RUN deno install --prod --frozen$/m);
     assert.match(dockerfile, /^USER deno$/m);
-    assert.match(dockerfile, /^RUN deno cache --frozen launcher\/launch\.ts workers\/\*\.ts bridge\/\*\.ts$/m);
+    const cached = /^RUN deno cache --frozen (.*)$/m.exec(dockerfile)?.[1]?.split(" ") ?? [];
+    for (const { entrypoint } of Object.values(PROCESSES)) {
+      const folder = entrypoint.slice(0, entrypoint.lastIndexOf("/"));
+      assert.ok(cached.includes(entrypoint) || cached.includes(`${folder}/*.ts`), `the image caches ${entrypoint}`);
+    }
   },
 });
 
@@ -138,14 +138,7 @@ Deno.test("the image's build context (.dockerignore) keeps every module the laun
   const ignored = new Set(
     readFileSync(join(ROOT, ".dockerignore"), "utf8").split("\n").filter((line) => line && !line.startsWith("#")),
   );
-  const entrypoints = [
-    "launcher/launch.ts",
-    ...["workers", "bridge"].flatMap((folder) =>
-      [...Deno.readDirSync(join(ROOT, folder))].filter((entry) => entry.name.endsWith(".ts")).map((entry) =>
-        `${folder}/${entry.name}`
-      )
-    ),
-  ];
+  const entrypoints = ["launcher/launch.ts", ...Object.values(PROCESSES).map((process) => process.entrypoint)];
   const excluded = new Set<string>();
   for (const entrypoint of entrypoints) {
     const info = await run(Deno.execPath(), ["info", "--json", entrypoint]);
@@ -153,9 +146,9 @@ Deno.test("the image's build context (.dockerignore) keeps every module the laun
     for (const { specifier } of JSON.parse(info.stdout).modules as { specifier: string }[]) {
       if (!specifier.startsWith(`file://${ROOT}`)) continue;
       const path = specifier.slice(`file://${ROOT}`.length);
-      const top = path.split("/")[0]!;
+      const prefixes = path.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
       // node_modules is installed in the image by `deno install`.
-      if (ignored.has(top) && top !== "node_modules") excluded.add(path);
+      if (prefixes.some((prefix) => ignored.has(prefix) && prefix !== "node_modules")) excluded.add(path);
     }
   }
   assert.deepEqual([...excluded], [], "modules left out of the image by .dockerignore");

@@ -7,9 +7,10 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadConfig, type ServiceName } from "../../lib/config.ts";
-import { appliedOffsetsKey } from "../../lib/keys.ts";
-import { waitFor } from "../../lib/poll.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
+import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
+import { appliedOffsetsKey } from "../../lib/infra/keys.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
 import { dashboardQueries } from "../../observability/grafana/dashboard.ts";
 import {
   ALERT_RULES_FILE,
@@ -17,7 +18,7 @@ import {
   ensureRedisExporterInstalled,
   prometheusArgs,
   scrapeConfig,
-} from "../../stack/prometheus_server.ts";
+} from "../../tools/stack/prometheus_server.ts";
 import { freshRedis, isolatedEnvironment, produce, testKafka } from "../_helpers/fixtures.ts";
 import { startWorker, type WorkerProcess } from "../_helpers/processes.ts";
 import { appliedMessages } from "../_helpers/redis_state.ts";
@@ -33,22 +34,10 @@ import {
   storedMetricNames,
 } from "./_tools.ts";
 
-const PORTS: Record<ServiceName, number> = {
-  "flight-consumer": 18001,
-  "bag-consumer": 18002,
-  "arrival-scanner": 18003,
-  "producer": 18004,
-  "bridge": 18005,
-  "tail": 18006,
-};
-const ENTRYPOINTS: Record<ServiceName, string> = {
-  "flight-consumer": "workers/flight_consumer.ts",
-  "bag-consumer": "workers/bag_consumer.ts",
-  "arrival-scanner": "workers/arrival_scanner.ts",
-  "producer": "workers/test_producer.ts",
-  "bridge": "bridge/bridge.ts",
-  "tail": "bridge/tail.ts",
-};
+/** Each process on its default metrics port plus 10,000, clear of a running dev stack. */
+const PORTS = Object.fromEntries(
+  (Object.keys(PROCESSES) as ServiceName[]).map((name) => [name, PROCESSES[name].metricsPort + 10_000]),
+) as Record<ServiceName, number>;
 const PROMETHEUS = "127.0.0.1:19090";
 const EXPORTER = "127.0.0.1:19121";
 const BASE_URL = `http://${PROMETHEUS}`;
@@ -63,7 +52,7 @@ const missing = (() => {
   }
 })();
 if (missing) console.warn(`Prometheus scrape test skipped: ${missing}`);
-const producerExists = existsSync(join(ROOT, ENTRYPOINTS.producer));
+const producerExists = existsSync(join(ROOT, PROCESSES.producer.entrypoint));
 
 /** Whether a query's answer holds at least one finite value. */
 const hasData = (samples: { value: number }[]) => samples.some((sample) => Number.isFinite(sample.value));
@@ -81,7 +70,7 @@ Deno.test({
     const children: ChildProcess[] = [];
     const workers: Partial<Record<ServiceName, WorkerProcess>> = {};
     const start = (service: ServiceName, extra: Record<string, string> = {}) => {
-      workers[service] = startWorker(ENTRYPOINTS[service], {
+      workers[service] = startWorker(PROCESSES[service].entrypoint, {
         ...env,
         KAFKA_GROUP_ID: `${env.KAFKA_GROUP_ID}-${service}`,
         METRICS_PORT: String(PORTS[service]),
@@ -142,7 +131,7 @@ Deno.test({
         await waitFor(() => workers.producer!.output().includes("producer finished"), 60_000, diagnostics);
       } else {
         console.warn(
-          "workers/test_producer.ts does not exist: producing flights and bags directly; producer panels get no data",
+          "tools/producer/main.ts does not exist: producing flights and bags directly; producer panels get no data",
         );
         await produce(kafka, config.topics.flights, testFlights());
         await produce(kafka, config.topics.bags, [{ id: "BAG_1", flights: ["FL_1"] }]);

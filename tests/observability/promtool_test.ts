@@ -2,13 +2,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DEFAULT_METRICS_PORTS } from "../../lib/config.ts";
+import { PROCESSES } from "../../lib/processes.ts";
 import {
   ALERT_RULES_FILE,
   ensurePrometheusInstalled,
   localServiceAddresses,
   scrapeConfig,
-} from "../../stack/prometheus_server.ts";
+} from "../../tools/stack/prometheus_server.ts";
 import { parseYaml, ROOT, run } from "./_tools.ts";
 
 const promtoolMissing = (() => {
@@ -101,7 +101,7 @@ Deno.test("the compose and local Prometheus configs have the same jobs, each wor
   })) as { scrape_configs: ScrapeJob[] };
   const jobNames = (jobs: ScrapeJob[]) => jobs.map((job) => job.job_name).sort();
   assert.deepEqual(jobNames(compose.scrape_configs), jobNames(local.scrape_configs));
-  for (const [service, port] of Object.entries(DEFAULT_METRICS_PORTS)) {
+  for (const [service, { metricsPort: port }] of Object.entries(PROCESSES)) {
     const job = compose.scrape_configs.find((job) => job.job_name === service);
     assert.deepEqual(job?.dns_sd_configs?.map(({ names, type, port }) => ({ names, type, port })), [
       { names: [service], type: "A", port },

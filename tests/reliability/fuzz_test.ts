@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config.ts";
-import { waitFor } from "../../lib/poll.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
 import { freshRedis, isolatedEnvironment, produce, readTopic, testKafka } from "../_helpers/fixtures.ts";
 import { startWorker } from "../_helpers/processes.ts";
 import { appliedMessages } from "../_helpers/redis_state.ts";

@@ -1,7 +1,7 @@
 /** A second local stack with Redis ACLs and Kafka SASL, on its own ports, for the security tests. */
 import process from "node:process";
 import { spawnSync } from "node:child_process";
-import { environment } from "../../lib/runtime.ts";
+import { environment } from "../../lib/infra/runtime.ts";
 
 export const SECRETS = {
   redisAdmin: "admin-Pw-7731",
@@ -32,9 +32,9 @@ export const WORKER_SECURITY_ENV = {
 
 export const ADMIN_REDIS_URL = `redis://default:${SECRETS.redisAdmin}@127.0.0.1:46500`;
 
-/** Runs `stack/stack.ts <command>` for the secured stack; throws with its output on failure. */
+/** Runs `tools/stack/stack.ts <command>` for the secured stack; throws with its output on failure. */
 export function securedStack(command: "up" | "down"): void {
-  const result = spawnSync(process.execPath, ["run", "-A", "stack/stack.ts", command], {
+  const result = spawnSync(process.execPath, ["run", "-A", "tools/stack/stack.ts", command], {
     env: { ...environment(), ...SECURED_STACK_ENV },
     encoding: "utf8",
   });

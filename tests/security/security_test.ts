@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
-import { loadConfig } from "../../lib/config.ts";
-import { createKafka } from "../../lib/kafka.ts";
-import { waitFor } from "../../lib/poll.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
+import { createKafka } from "../../lib/infra/kafka.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
 import { isolatedEnvironment, produce, testLogger } from "../_helpers/fixtures.ts";
 import { startWorker, type WorkerProcess } from "../_helpers/processes.ts";
 import { ADMIN_REDIS_URL, SECRETS, securedStack, WORKER_SECURITY_ENV } from "./secured_stack.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../lib/config.ts";
-import { waitFor } from "../../lib/poll.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
+import { waitFor } from "../../lib/infra/poll.ts";
 import { freshRedis, isolatedEnvironment, produce, testKafka } from "../_helpers/fixtures.ts";
 import { startConsumers } from "../_helpers/pipeline.ts";
 import { startWorker, waitUntilStarted } from "../_helpers/processes.ts";

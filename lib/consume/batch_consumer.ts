@@ -1,0 +1,372 @@
+/**
+ * A Kafka consumer that validates each message, dead-letters the invalid ones, and hands the valid
+ * ones of a partition to an idempotent `store` call in chunks, in offset order.
+ *
+ * Exactly-once into Redis: `store` records the last applied offset per partition atomically with
+ * the data, so a redelivery (after a crash, a rebalance or a second replica) changes nothing.
+ *
+ * Redis going back in time: each chunk tells `store` the offset Redis must already record, which is what
+ * this consumer stored before, or (after a start or a rebalance) what the group committed to Kafka, since
+ * offsets are committed only once stored. A lower record means Redis lost its data or came back from an
+ * older snapshot, an AOF that had not been synced, or a promoted replica: the partition is replayed from
+ * the record. An idle consumer checks every few seconds, so a rollback is noticed without new traffic.
+ *
+ * Throughput: kafkajs fetches the next batch only once every handler of the last fetch has returned.
+ * So a batch's stores run in a lane of their own (one per partition, in offset order) while kafkajs
+ * fetches and decodes the next batch; a partition's next batch waits for its lane. Offsets are
+ * committed to Kafka by the lane, only once stored, so a crash replays at most what was in flight,
+ * which the offsets recorded in Redis turn into no-ops.
+ */
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { deadLetterTopic, sendToDeadLetters } from "./dead_letters.ts";
+import { createProducer } from "../infra/kafka.ts";
+import { errorMessage, type Logger } from "../infra/log.ts";
+import { InvalidMessage } from "../domain/validation.ts";
+import { orderStamp } from "../domain/order_stamp.ts";
+import { retryUntilDone } from "../infra/retry.ts";
+import { settlesWithin } from "../infra/poll.ts";
+import type { ConsumerMetrics } from "./consumer_metrics.ts";
+import type { Parsed, PartitionStore, StoreRequest } from "./partition_store.ts";
+import { type PartitionPosition, readPartitionPositions } from "./partition_positions.ts";
+
+export type { Parsed, StoreRequest, StoreResult } from "./partition_store.ts";
+
+export interface BatchConsumerOptions<T> extends PartitionStore<T> {
+  readonly kafka: Kafka;
+  readonly topic: string;
+  readonly groupId: string;
+  /** A killed member's partitions move to the others after this long without heartbeats. */
+  readonly sessionTimeoutMs: number;
+  readonly chunkSize: number;
+  readonly partitionsConcurrently: number;
+  readonly parse: (message: KafkaMessage) => T;
+  readonly metrics: ConsumerMetrics;
+  readonly logger: Logger;
+  /** Called after each chunk is stored, for per-record metrics such as the latest arrival time. */
+  readonly onStored?: (records: readonly Parsed<T>[]) => void;
+  /**
+   * Called when Redis is found behind (before the replay): what else Redis held may be as old, such as the
+   * scanner's revisions.
+   */
+  readonly onResync?: () => Promise<unknown>;
+  /** How often assigned partitions are checked for a Redis that went back in time while idle. */
+  readonly stateCheckMs?: number;
+}
+
+/** Why a partition is replayed: Redis records nothing for it, or less than was stored. */
+export type ResyncReason = "state_lost" | "rollback";
+
+const STATE_CHECK_MS = 5_000;
+/** How long close() waits for the stores in flight before giving up on them (they are replayed). */
+const CLOSE_DRAIN_MS = 10_000;
+
+export { deadLetterTopic };
+
+const maxOffset = (a: bigint, b: bigint) => a > b ? a : b;
+
+export class BatchConsumer<T> {
+  private readonly consumer: Consumer;
+  private readonly producer: Producer;
+  /** Kafka's positions of the partitions, read once per group join (and again before a replay). */
+  private positions: Promise<Map<number, PartitionPosition>> | undefined;
+  /** Per partition: the last offset known to be stored in Redis (by this consumer, or committed by its group). */
+  private readonly storedUpTo = new Map<number, bigint>();
+  /** Per partition: the stores of the batch in hand, running while the next batch is fetched. */
+  private readonly lanes = new Map<number, Promise<void>>();
+  /** Per partition: bumped by a replay, so that the lanes started before it stop and commit nothing. */
+  private readonly generations = new Map<number, number>();
+  /** Per partition: the next offset to consume, once everything before it is stored (what to commit). */
+  private readonly storedOffsets = new Map<number, string>();
+  private readonly committedOffsets = new Map<number, string>();
+  private assigned: number[] = [];
+  private stateCheck: ReturnType<typeof setInterval> | undefined;
+  private closing: Promise<void> | undefined;
+  private running = false;
+
+  constructor(private readonly options: BatchConsumerOptions<T>) {
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.min(3_000, Math.floor(options.sessionTimeoutMs / 3)),
+      maxBytesPerPartition: 1_048_576,
+    });
+    this.producer = createProducer(options.kafka);
+  }
+
+  /** Connects and starts consuming; resolves once the consumer runs. */
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.positions = undefined;
+      this.assigned = payload.memberAssignment[this.options.topic] ?? [];
+    });
+    // Start the counters at 0 so that the first dead letter or resync is an increase Prometheus can alert on.
+    const { topic, metrics } = this.options;
+    metrics.invalid.inc({ topic }, 0);
+    for (const reason of ["state_lost", "rollback"] satisfies ResyncReason[]) {
+      metrics.stateResyncs.inc({ topic, reason }, 0);
+    }
+    this.running = true;
+    this.stateCheck = setInterval(
+      () => void this.replayPartitionsBehind(),
+      this.options.stateCheckMs ?? STATE_CHECK_MS,
+    );
+    await this.consumer.run({
+      // Only the lanes know what is stored; they commit it themselves.
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  /**
+   * Stops fetching, lets the batches in hand finish storing (for up to `drainMs`; Redis may be down), and
+   * disconnects. Safe to call twice. kafkajs commits nothing once stopped, so what the drain stores is
+   * fetched again at the next start and skipped by the offsets recorded in Redis.
+   */
+  close(drainMs = CLOSE_DRAIN_MS): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.stateCheck);
+      await this.consumer.stop();
+      if (!await settlesWithin(Promise.all(this.lanes.values()), drainMs)) {
+        this.options.logger.warn("stores still in flight at shutdown; they are replayed at the next start");
+      }
+      this.running = false;
+      await Promise.all(this.lanes.values());
+      await this.consumer.disconnect();
+      await this.producer.disconnect();
+    })();
+    return this.closing;
+  }
+
+  private async handleBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const partition = batch.partition;
+    this.options.metrics.lag.set({ topic: batch.topic, partition: String(partition) }, Number(batch.offsetLag()));
+    // One batch in flight per partition: this one waits until the previous one is stored.
+    await this.lanes.get(partition);
+    if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
+    const lane = this.storeBatch(payload, this.generation(partition));
+    this.lanes.set(partition, lane);
+    payload.resolveOffset(batch.lastOffset());
+  }
+
+  /** Dead-letters and stores a batch chunk by chunk, then commits it; never rejects. */
+  private async storeBatch(payload: EachBatchPayload, generation: number): Promise<void> {
+    const { batch } = payload;
+    const partition = batch.partition;
+    const current = () => this.running && generation === this.generation(partition);
+    try {
+      for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
+        if (!current()) return;
+        const chunk = batch.messages.slice(start, start + this.options.chunkSize);
+        const last = start + this.options.chunkSize >= batch.messages.length;
+        // The batch's last offset counts the control records of transactions after its last message.
+        const lastOffset = last ? batch.lastOffset() : chunk[chunk.length - 1]!.offset;
+        const behind = await this.handleChunk(partition, chunk, lastOffset, payload);
+        if (!current()) return;
+        if (behind !== undefined) {
+          await this.replay(partition, behind.recorded, behind.reason);
+          return;
+        }
+        this.storedUpTo.set(partition, BigInt(lastOffset));
+        this.storedOffsets.set(partition, String(BigInt(lastOffset) + 1n));
+        // kafkajs notices a rebalance from its own heartbeats as well; this one only keeps the session alive.
+        await payload.heartbeat().catch(() => {});
+      }
+      await this.commitStored(partition);
+    } catch (error) {
+      if (!current()) return;
+      // The batch's offsets were resolved when it was handed over: fetch again from what is stored.
+      const from = this.storedOffsets.get(partition) ?? batch.firstOffset() ?? "0";
+      this.options.logger.error(
+        { partition, offset: from, err: errorMessage(error) },
+        "storing a batch failed; fetching it again",
+      );
+      this.restartFrom(partition, from);
+    }
+  }
+
+  /** Commits what is stored of `partition`; a failure (rebalance in progress, broker away) waits for the next batch. */
+  private async commitStored(partition: number): Promise<void> {
+    const offset = this.storedOffsets.get(partition);
+    if (offset === undefined || offset === this.committedOffsets.get(partition)) return;
+    try {
+      await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset }]);
+      this.committedOffsets.set(partition, offset);
+    } catch (error) {
+      this.options.logger.debug(
+        { partition, offset, err: errorMessage(error) },
+        "offset commit failed; the next batch commits it",
+      );
+    }
+  }
+
+  private generation(partition: number): number {
+    return this.generations.get(partition) ?? 0;
+  }
+
+  /** Fetches `partition` again from `offset`: lanes of older generations stop, and the offset is committed. */
+  private restartFrom(partition: number, offset: string): void {
+    this.generations.set(partition, this.generation(partition) + 1);
+    this.storedOffsets.set(partition, offset);
+    this.consumer.seek({ topic: this.options.topic, partition, offset });
+    // Committed now, so that a crash during a replay starts the replay again instead of skipping it.
+    void this.commitStored(partition);
+  }
+
+  /**
+   * Replays `partition` after `recorded`, the last offset Redis records (-1n: none), or from the log start
+   * when Kafka's retention has deleted what follows the record (re-read now: it moves while we run).
+   */
+  private async replay(partition: number, recorded: bigint, reason: ResyncReason): Promise<void> {
+    const { topic, logger, metrics } = this.options;
+    this.positions = undefined;
+    const logStart = (await this.partitionPosition(partition)).logStart;
+    const from = maxOffset(recorded + 1n, logStart);
+    const known = this.storedUpTo.get(partition) ?? -1n;
+    if (from > recorded + 1n) {
+      // After a loss this is usual (retention deleted what Redis had long expired); after a rollback it loses data.
+      logger[reason === "rollback" ? "error" : "warn"](
+        { topic, partition, recorded: recorded.toString(), log_start: logStart.toString() },
+        "Redis lacks offsets that Kafka's retention has deleted; replaying from the log start",
+      );
+    }
+    logger.warn(
+      { topic, partition, reason, recorded: recorded.toString(), stored: known.toString(), offset: from.toString() },
+      reason === "state_lost"
+        ? "Redis lost this partition's state; replaying it"
+        : "Redis went back in time for this partition; replaying it from its record",
+    );
+    metrics.stateResyncs.inc({ topic, reason });
+    await this.options.onResync?.().catch((error) =>
+      logger.error({ err: errorMessage(error) }, "could not mark the scanner's revisions for a restore")
+    );
+    // From now on Redis is required to hold only what it holds: the replay brings it forward again.
+    this.storedUpTo.set(partition, recorded);
+    this.restartFrom(partition, from.toString());
+  }
+
+  /** Notices a Redis that went back in time (or lost its data) even when no new message arrives. */
+  private async replayPartitionsBehind(): Promise<void> {
+    try {
+      for (const partition of this.assigned) {
+        if (!this.running) return;
+        const { logStart } = await this.partitionPosition(partition);
+        // Read before the record: a store in flight only raises both, in this order.
+        const known = this.knownStored(partition, logStart);
+        const recorded = await this.options.recordedOffset(partition);
+        if (recorded < known && this.running) {
+          await this.replay(partition, recorded, recorded === -1n ? "state_lost" : "rollback");
+        }
+      }
+    } catch (error) {
+      this.options.logger.warn({ err: errorMessage(error) }, "state check failed");
+    }
+  }
+
+  /**
+   * Dead-letters the invalid messages and stores the valid ones; returns what Redis records instead when it
+   * is behind what is known to be stored (nothing is stored then).
+   */
+  private async handleChunk(
+    partition: number,
+    chunk: KafkaMessage[],
+    lastOffset: string,
+    payload: EachBatchPayload,
+  ): Promise<{ recorded: bigint; reason: ResyncReason } | undefined> {
+    const { topic, metrics, logger } = this.options;
+    const valid: Parsed<T>[] = [];
+    const invalid: { message: KafkaMessage; reason: string }[] = [];
+    for (const message of chunk) {
+      try {
+        const record = this.options.parse(message);
+        valid.push(
+          message.key === null
+            ? { offset: message.offset, record, stamp: orderStamp(message.timestamp, partition, message.offset) }
+            : { offset: message.offset, record },
+        );
+      } catch (error) {
+        if (!(error instanceof InvalidMessage)) throw error;
+        invalid.push({ message, reason: error.reason });
+      }
+    }
+    // The lane outlives the eachBatch call, so only this consumer's own flag says whether to keep trying.
+    const keepGoing = () => this.running;
+    if (invalid.length > 0) {
+      await retryUntilDone(
+        "dead-lettering",
+        () => sendToDeadLetters(this.producer, topic, partition, invalid),
+        logger,
+        keepGoing,
+        payload.heartbeat,
+      );
+      metrics.invalid.inc({ topic }, invalid.length);
+      for (const { message, reason } of invalid) {
+        logger.warn({ topic, partition, offset: message.offset, reason }, "invalid message dead-lettered");
+      }
+    }
+    const request: StoreRequest<T> = {
+      partition,
+      requiredOffset: await this.requiredOffset(partition, BigInt(chunk[0]!.offset)),
+      lastOffset,
+      records: valid,
+    };
+    const stopTimer = metrics.storeSeconds.startTimer();
+    const result = await retryUntilDone(
+      "storing in Redis",
+      () => this.options.store(request),
+      logger,
+      keepGoing,
+      payload.heartbeat,
+    );
+    if (result.status === "behind") {
+      return { recorded: result.recorded, reason: result.recorded === -1n ? "state_lost" : "rollback" };
+    }
+    stopTimer();
+    metrics.batchSize.observe(valid.length);
+    metrics.processed.inc(result.applied);
+    this.options.onStored?.(valid);
+    return undefined;
+  }
+
+  /**
+   * What Redis must already record before a chunk starting at `firstOffset`: what is known to be stored,
+   * and past the partition's first message at least something (a missing record means Redis lost its data).
+   */
+  private async requiredOffset(partition: number, firstOffset: bigint): Promise<bigint> {
+    const { logStart } = await this.partitionPosition(partition);
+    return maxOffset(this.knownStored(partition, logStart), firstOffset > logStart ? logStart : -1n);
+  }
+
+  /**
+   * The last offset known to be stored in `partition`, or -1n when it lies before the log start: Kafka's
+   * retention deleted those messages, so Redis cannot be required to hold them (a replay could never end).
+   */
+  private knownStored(partition: number, logStart: bigint): bigint {
+    const known = this.storedUpTo.get(partition) ?? -1n;
+    return known >= logStart ? known : -1n;
+  }
+
+  /**
+   * Kafka's positions of `partition`, read once per group join; reading them raises what is known to be
+   * stored to the group's committed offset, since the group commits only what Redis has stored.
+   */
+  private async partitionPosition(partition: number): Promise<PartitionPosition> {
+    if (!this.positions) {
+      const reading = readPartitionPositions(this.options.kafka, this.options.topic, this.options.groupId);
+      this.positions = reading;
+      reading.then((positions) => {
+        for (const [each, { committed }] of positions) {
+          this.storedUpTo.set(each, maxOffset(this.storedUpTo.get(each) ?? -1n, committed - 1n));
+        }
+      }, () => {
+        if (this.positions === reading) this.positions = undefined;
+      });
+    }
+    return (await this.positions).get(partition) ?? { logStart: 0n, committed: -1n };
+  }
+}

@@ -1,0 +1,82 @@
+/** The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron. */
+import { errorMessage } from "../infra/log.ts";
+import { ArrivalScan } from "./arrival_scan.ts";
+import { createProducer, ensureWorkTopics } from "../infra/kafka.ts";
+import { scheduleCron } from "../infra/runtime.ts";
+import { createScannerMetrics } from "./scanner_metrics.ts";
+import { waitForInputCaughtUp } from "./input_catch_up.ts";
+import { loadScript } from "../infra/scripts.ts";
+import type { Closable, ServiceContext } from "../infra/service.ts";
+import { restoreWorkStateIfLost } from "./work_state_restore.ts";
+
+/** Builds the scanner, scans once, and schedules the next scans. */
+export async function startArrivalScanner(
+  { config, logger, registry, kafka, redis }: ServiceContext,
+): Promise<Closable> {
+  await ensureWorkTopics(kafka, config);
+  const producer = createProducer(kafka);
+  await producer.connect();
+  const metrics = createScannerMetrics(registry);
+  const scan = new ArrivalScan({
+    redis,
+    producer,
+    claimScript: await loadScript(redis, "claim_flight_work"),
+    confirmScript: await loadScript(redis, "confirm_flight_work"),
+    failScript: await loadScript(redis, "fail_flight_work"),
+    expireScript: await loadScript(redis, "expire_flights"),
+    metrics,
+    config,
+    logger,
+  });
+
+  let running: Promise<void> = Promise.resolve();
+  const runScan = () => {
+    running = (async () => {
+      try {
+        const stopWait = metrics.catchUpSeconds.startTimer();
+        const input = [config.topics.flights, config.topics.bags];
+        const catchUp = await waitForInputCaughtUp(kafka, redis, input, config.scan.catchUpSeconds * 1000, stop.signal);
+        stopWait();
+        if (stop.signal.aborted) return;
+        if (catchUp === "timed-out") {
+          metrics.catchUpTimeouts.inc();
+          logger.warn(
+            { wait_seconds: config.scan.catchUpSeconds },
+            "consumers are still behind Kafka; scanning what Redis holds",
+          );
+        }
+        const now = Date.now() / 1000;
+        // Never scan with lost publication state: revisions would start again at 1 (see work_state_restore.ts).
+        await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);
+        const report = await scan.scan(now);
+        logger.info({ ...report }, "scan finished");
+      } catch (error) {
+        logger.error(
+          { err: errorMessage(error) },
+          "scan failed; the next scan retries",
+        );
+      }
+      if (stop.signal.aborted) return;
+      await scan.sweep(Date.now() / 1000).catch((error) =>
+        logger.warn({ err: errorMessage(error) }, "bag sweep failed")
+      );
+    })();
+    return running;
+  };
+
+  const stop = new AbortController();
+  await runScan();
+  scheduleCron("arrival-scan", config.scan.schedule, runScan, stop.signal);
+
+  let closing: Promise<void> | undefined;
+  return {
+    close: () => {
+      closing ??= (async () => {
+        stop.abort();
+        await running;
+        await producer.disconnect();
+      })();
+      return closing;
+    },
+  };
+}

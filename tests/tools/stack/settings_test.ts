@@ -1,0 +1,139 @@
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { loadStackSettings } from "../../../tools/stack/settings.ts";
+import { configErrorOf, type Env, variablesRead } from "../../_helpers/config_probe.ts";
+
+/** Invalid values of the stack settings; STACK_DIR, STACK_CACHE_DIR and XDG_CACHE_HOME take any path. */
+const INVALID_STACK: Record<string, { rule: string; values: string[] }> = {
+  STACK_REDIS_PORT: { rule: "must be an integer between 1 and 65535", values: ["0", "65536", "redis"] },
+  STACK_KAFKA_PORT: { rule: "must be an integer between 1 and 65535", values: ["0", "65536", "9092.0"] },
+  STACK_KAFKA_CONTROLLER_PORT: { rule: "must be an integer between 1 and 65535", values: ["0", "65536"] },
+  KAFKA_VERSION: { rule: "must be a 4.x.y Kafka version", values: ["3.9.0", "4.1", "latest"] },
+  STACK_KAFKA_HEAP: { rule: "must be a JVM heap size such as 768m", values: ["768", "1.5g", "768k", "-1m"] },
+  STACK_START_TIMEOUT_SECONDS: { rule: "must be an integer between 5 and 3600", values: ["4", "3601", "1m"] },
+  STACK_REDIS_PERSISTENCE: { rule: "must be one of none, aof", values: ["rdb", "yes"] },
+  STACK_REDIS_WORKER_USER: { rule: "must be 1-64 letters, digits, '_', '.' or '-'", values: ["a b", "user:x"] },
+  STACK_KAFKA_SASL_PORT: { rule: "must be an integer between 0 and 65535", values: ["-1", "65536", "sasl"] },
+  STACK_KAFKA_SASL_USERNAME: { rule: "must be 1-64 letters, digits, '_', '.' or '-'", values: ["a b", "x".repeat(65)] },
+};
+const FREE_FORM_STACK_VARIABLES = [
+  "STACK_DIR",
+  "STACK_CACHE_DIR",
+  "XDG_CACHE_HOME",
+  "STACK_REDIS_ADMIN_PASSWORD",
+  "STACK_REDIS_WORKER_PASSWORD",
+  "STACK_KAFKA_SASL_PASSWORD",
+];
+/** Absolute paths, so these tests need neither the working directory nor the home directory. */
+const PATHS: Env = { STACK_DIR: "/stack", XDG_CACHE_HOME: "/cache" };
+
+Deno.test("loadStackSettings() with an empty environment returns the dev stack's defaults", () => {
+  assert.deepEqual(loadStackSettings({ XDG_CACHE_HOME: "/cache" }), {
+    dir: resolve(".stack/dev"),
+    redisPort: 6379,
+    kafkaPort: 9092,
+    kafkaControllerPort: 9093,
+    kafkaVersion: "4.1.1",
+    kafkaHeap: "768m",
+    jarsDir: "/cache/baggage-router/kafka-4.1.1",
+    startTimeoutSeconds: 90,
+    redisPersistence: "none",
+    redisAdminPassword: undefined,
+    redisWorkerUser: "baggage-router",
+    redisWorkerPassword: undefined,
+    kafkaSaslPort: 0,
+    kafkaSaslUser: "baggage-router",
+    kafkaSaslPassword: undefined,
+  });
+  assert.ok(Object.isFrozen(loadStackSettings(PATHS)));
+});
+
+Deno.test("loadStackSettings() takes every value from STACK_* variables", () => {
+  assert.deepEqual(
+    loadStackSettings({
+      STACK_DIR: "/tmp/stack-x",
+      STACK_CACHE_DIR: "/jars",
+      XDG_CACHE_HOME: "/cache",
+      STACK_REDIS_PORT: "26379",
+      STACK_KAFKA_PORT: "29092",
+      STACK_KAFKA_CONTROLLER_PORT: "29093",
+      KAFKA_VERSION: "4.0.0",
+      STACK_KAFKA_HEAP: "1g",
+      STACK_START_TIMEOUT_SECONDS: "5",
+      STACK_REDIS_PERSISTENCE: "aof",
+      STACK_REDIS_ADMIN_PASSWORD: "admin",
+      STACK_REDIS_WORKER_USER: "worker",
+      STACK_REDIS_WORKER_PASSWORD: "worker-pw",
+      STACK_KAFKA_SASL_PORT: "29094",
+      STACK_KAFKA_SASL_USERNAME: "alice",
+      STACK_KAFKA_SASL_PASSWORD: "alice-pw",
+    }),
+    {
+      dir: "/tmp/stack-x",
+      redisPort: 26379,
+      kafkaPort: 29092,
+      kafkaControllerPort: 29093,
+      kafkaVersion: "4.0.0",
+      kafkaHeap: "1g",
+      jarsDir: "/jars/kafka-4.0.0",
+      startTimeoutSeconds: 5,
+      redisPersistence: "aof",
+      redisAdminPassword: "admin",
+      redisWorkerUser: "worker",
+      redisWorkerPassword: "worker-pw",
+      kafkaSaslPort: 29094,
+      kafkaSaslUser: "alice",
+      kafkaSaslPassword: "alice-pw",
+    },
+  );
+});
+
+Deno.test("loadStackSettings() reads exactly the invalid-value table's variables and the free-form paths", () => {
+  assert.deepEqual(
+    variablesRead((env) => loadStackSettings(env), { ...PATHS }),
+    [...Object.keys(INVALID_STACK), ...FREE_FORM_STACK_VARIABLES].sort(),
+  );
+});
+
+for (const [name, { rule, values }] of Object.entries(INVALID_STACK)) {
+  Deno.test(`loadStackSettings() rejects each invalid ${name} with a ConfigError naming it and the value`, () => {
+    for (const value of values) {
+      assert.equal(
+        configErrorOf(() => loadStackSettings({ ...PATHS, [name]: value })),
+        `Cannot start the stack: '${name}' ${rule}, got ${JSON.stringify(value)}`,
+      );
+    }
+  });
+}
+
+Deno.test("loadStackSettings() rejects any two of the three ports being equal", () => {
+  const cases: Env[] = [
+    { STACK_KAFKA_PORT: "6379" },
+    { STACK_KAFKA_CONTROLLER_PORT: "9092" },
+    { STACK_REDIS_PORT: "9093" },
+  ];
+  assert.deepEqual(cases.map((env) => configErrorOf(() => loadStackSettings({ ...PATHS, ...env }))), [
+    `Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT' must be three different ports, got "6379, 6379, 9093"`,
+    `Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT' must be three different ports, got "6379, 9092, 9092"`,
+    `Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT' must be three different ports, got "9093, 9092, 9093"`,
+  ]);
+});
+
+Deno.test("loadStackSettings() reports several invalid variables together, without a spurious port clash", () => {
+  assert.equal(
+    configErrorOf(() =>
+      loadStackSettings({ ...PATHS, STACK_KAFKA_PORT: "70000", STACK_REDIS_PORT: "9092", STACK_KAFKA_HEAP: "lots" })
+    ),
+    "Cannot start the stack: " + [
+      `'STACK_KAFKA_PORT' must be an integer between 1 and 65535, got "70000"`,
+      `'STACK_KAFKA_HEAP' must be a JVM heap size such as 768m, got "lots"`,
+    ].join("; "),
+  );
+});
+
+Deno.test("loadStackSettings() rejects a SASL port without a SASL password", () => {
+  assert.equal(
+    configErrorOf(() => loadStackSettings({ ...PATHS, STACK_KAFKA_SASL_PORT: "9094" })),
+    `Cannot start the stack: 'STACK_KAFKA_SASL_PORT' needs STACK_KAFKA_SASL_PASSWORD, got "9094"`,
+  );
+});

@@ -1,0 +1,203 @@
+/**
+ * The local stack against the real services: the test stack that `deno task test` started (ports 16379/19092),
+ * and a second, throwaway stack on free ports that the `down` test starts and stops.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import process from "node:process";
+import { Kafka, logLevel } from "kafkajs";
+import { ROOT, taskArgs } from "../../../tools/processes.ts";
+import { createTopicsIfMissing } from "../../../lib/infra/kafka.ts";
+import { connectRedis, pingRedisOnce } from "../../../lib/infra/redis.ts";
+import { environment } from "../../../lib/infra/runtime.ts";
+import { isAlive, portInUse } from "../../../tools/stack/daemons.ts";
+import { produce, readTopic, uniqueName } from "../../_helpers/fixtures.ts";
+import { TEST_STACK_ENV } from "../../_helpers/test_stack.ts";
+
+/** The `stack` task's command line in deno.json: `deno run <flags> tools/stack/stack.ts`. */
+const STACK_TASK = taskArgs("stack");
+const TEST_ENV = { ...environment(), ...TEST_STACK_ENV };
+const TEST_DIR = resolve(ROOT, TEST_STACK_ENV.STACK_DIR);
+
+/** Runs `tools/stack/stack.ts <command>` as the task does, returning its exit code, output and duration. */
+function runStack(command: "up" | "down", env: Record<string, string | undefined>) {
+  const started = Date.now();
+  const child = spawn(process.execPath, [...STACK_TASK, command], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((done) =>
+    child.on("close", (code) => done({ code, stdout, stderr, ms: Date.now() - started }))
+  );
+}
+
+/** The pids recorded in a stack folder's pid files (undefined when a file is missing). */
+function recordedPids(dir: string) {
+  const read = (file: string) => existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : undefined;
+  return { redis: read(join(dir, "redis", "redis.pid")), kafka: read(join(dir, "kafka", "kafka.pid")) };
+}
+
+/** Pids of running processes whose title mentions any of `texts` (from `ps`: Deno reads /proc only with --allow-all). */
+function processesMentioning(...texts: string[]): number[] {
+  const ps = spawnSync("ps", ["-eo", "pid=,stat=,args="], { encoding: "utf8" });
+  if (ps.status !== 0) throw new Error(`ps failed: ${ps.stderr}`);
+  return ps.stdout.split("\n").map((line) => line.trim().split(/\s+/))
+    .filter(([, stat, ...args]) =>
+      stat !== undefined && !stat.startsWith("Z") && texts.some((text) => args.join(" ").includes(text))
+    )
+    .map(([pid]) => Number(pid)).sort((a, b) => a - b);
+}
+
+/** `count` distinct ports that nothing listens on now (other stacks here use 26379/29092 and more). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers: Server[] = [];
+  for (let i = 0; i < count; i++) {
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
+    servers.push(server);
+  }
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((closed) => server.close(closed))));
+  return ports;
+}
+
+/** Kafka answers a metadata request on `broker`. */
+async function describeCluster(broker: string) {
+  const admin = new Kafka({ clientId: "stack-test", brokers: [broker], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    return await admin.describeCluster();
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+Deno.test("the test stack's Kafka delivers a produced message to a consumer", async () => {
+  const kafka = new Kafka({
+    clientId: "stack-test",
+    brokers: [TEST_STACK_ENV.KAFKA_BROKERS],
+    logLevel: logLevel.NOTHING,
+  });
+  const topic = uniqueName("stack-test");
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    // As the workers create theirs: a broker that has just started may not host a new topic's partition yet.
+    await createTopicsIfMissing(kafka, [topic], 1, 1);
+    await produce(kafka, topic, [{ flight: "BA117" }], () => "BA117");
+    assert.deepEqual(await readTopic(kafka, topic, 1, { settleMs: 500 }), [
+      { partition: 0, offset: "0", key: "BA117", value: `{"flight":"BA117"}`, headers: {} },
+    ]);
+  } finally {
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+  }
+});
+
+Deno.test("the test stack's Redis answers PING on loopback and persists nothing", async () => {
+  const redis = await connectRedis(TEST_STACK_ENV.REDIS_URL, "stack-test");
+  try {
+    assert.equal(await redis.ping(), "PONG");
+    assert.deepEqual(
+      [await redis.config("GET", "bind"), await redis.config("GET", "save"), await redis.config("GET", "appendonly")],
+      [["bind", "127.0.0.1"], ["save", ""], ["appendonly", "no"]],
+    );
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("stack up refuses a port another process listens on, naming the port and its variable", async () => {
+  const [redisPort, kafkaPort, controllerPort] = await freePorts(3) as [number, number, number];
+  const stranger = createServer();
+  await new Promise<void>((listening) => stranger.listen(redisPort, "127.0.0.1", listening));
+  const dir = mkdtempSync(join(tmpdir(), "stack-port-taken-"));
+  try {
+    const result = await runStack("up", {
+      ...environment(),
+      STACK_DIR: dir,
+      STACK_REDIS_PORT: String(redisPort),
+      STACK_KAFKA_PORT: String(kafkaPort),
+      STACK_KAFKA_CONTROLLER_PORT: String(controllerPort),
+    });
+    assert.equal(result.code, 1, result.stderr);
+    assert.ok(
+      result.stderr.includes(
+        `port ${redisPort} for Redis is taken by a process this stack did not start; ` +
+          "stop it or choose another port with STACK_REDIS_PORT",
+      ),
+      result.stderr,
+    );
+    assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined });
+    assert.equal(await portInUse(kafkaPort), false, "nothing started after the refusal");
+  } finally {
+    await new Promise((closed) => stranger.close(closed));
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+Deno.test("stack up twice leaves the running processes untouched", async () => {
+  const before = recordedPids(TEST_DIR);
+  assert.ok(before.redis && isAlive(before.redis), `test stack Redis not running (pid ${before.redis})`);
+  assert.ok(before.kafka && isAlive(before.kafka), `test stack Kafka not running (pid ${before.kafka})`);
+  for (const attempt of [1, 2]) {
+    const result = await runStack("up", TEST_ENV);
+    assert.equal(result.code, 0, `up #${attempt} failed: ${result.stderr}`);
+    assert.equal(result.stdout, `stack: up (redis 127.0.0.1:16379, kafka 127.0.0.1:19092, data ${TEST_DIR})\n`);
+    // Nothing to start: only Deno's start-up and one PING and metadata request each.
+    assert.ok(result.ms < 15_000, `up #${attempt} took ${result.ms} ms`);
+    assert.deepEqual(recordedPids(TEST_DIR), before);
+  }
+});
+
+Deno.test("stack down stops its own Redis and Kafka, removes their pid files, and leaves other stacks running", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "stack-down-test-"));
+  const ports = await freePorts(3);
+  const [redisPort, kafkaPort, controllerPort] = ports as [number, number, number];
+  const env = {
+    ...environment(),
+    STACK_DIR: dir,
+    STACK_REDIS_PORT: String(redisPort),
+    STACK_KAFKA_PORT: String(kafkaPort),
+    STACK_KAFKA_CONTROLLER_PORT: String(controllerPort),
+    STACK_KAFKA_HEAP: "256m",
+  };
+  const testStackPids = recordedPids(TEST_DIR);
+  // Kafka's command line names its properties file in `dir`; redis-server retitles itself "redis-server 127.0.0.1:<port>".
+  const ours = () => processesMentioning(dir, `127.0.0.1:${redisPort}`);
+  try {
+    const up = await runStack("up", env);
+    assert.equal(up.code, 0, `up failed: ${up.stderr}`);
+    assert.equal(up.stdout, `stack: up (redis 127.0.0.1:${redisPort}, kafka 127.0.0.1:${kafkaPort}, data ${dir})\n`);
+    const pids = recordedPids(dir);
+    assert.ok(pids.redis && isAlive(pids.redis), `second Redis not running (pid ${pids.redis})`);
+    assert.ok(pids.kafka && isAlive(pids.kafka), `second Kafka not running (pid ${pids.kafka})`);
+    assert.deepEqual(ours(), [pids.redis, pids.kafka].sort((a, b) => a - b));
+
+    const down = await runStack("down", env);
+    assert.equal(down.code, 0, `down failed: ${down.stderr}`);
+    assert.equal(down.stdout, "stack: down\n");
+    assert.deepEqual([isAlive(pids.redis), isAlive(pids.kafka)], [false, false]);
+    assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined });
+    assert.deepEqual(ours(), []);
+    assert.deepEqual(await Promise.all(ports.map(portInUse)), [false, false, false]);
+
+    assert.deepEqual(recordedPids(TEST_DIR), testStackPids);
+    await pingRedisOnce(TEST_STACK_ENV.REDIS_URL);
+    assert.deepEqual((await describeCluster(TEST_STACK_ENV.KAFKA_BROKERS)).brokers.map(({ port }) => port), [19092]);
+  } finally {
+    // Stop whatever a failed assertion left running (down is a no-op once the pid files are gone).
+    const left = recordedPids(dir);
+    if (left.redis !== undefined || left.kafka !== undefined) await runStack("down", env);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,164 @@
+/** The bench's output: a table, one summary line for scripts, and the figures as JSON in tools/bench/results/. */
+import { mkdirSync, writeFileSync } from "node:fs";
+import type { StageResult } from "./consume.ts";
+import type { Latency } from "./latency.ts";
+import type { Machine } from "./machine.ts";
+import type { MemoryFigures } from "./memory.ts";
+import type { BenchOptions } from "./options.ts";
+import { ROOT } from "../processes.ts";
+import type { ScanThroughput, SingleFlightScan } from "./scan.ts";
+
+/** A stage's rate against its ceiling. */
+export interface Rated {
+  readonly perSecond: number;
+  readonly ceiling?: { readonly name: string; readonly perSecond: number };
+}
+
+/** Every figure of one run. */
+export interface Results {
+  readonly startedAt: string;
+  readonly totalSeconds: number;
+  readonly options: BenchOptions;
+  readonly machine: Machine;
+  readonly dataset: Record<string, number>;
+  readonly ceilings: Record<string, number>;
+  readonly stages: {
+    readonly produce: Rated & { readonly sendSeconds: number; readonly generateSeconds: number };
+    readonly flightConsumption: Rated & StageResult;
+    readonly bagConsumption: Rated & StageResult;
+    readonly scan: Rated & ScanThroughput;
+    readonly singleFlightScan: SingleFlightScan;
+    readonly bridge: Rated & {
+      readonly entries: number;
+      readonly seconds: number;
+      readonly mirrored: number;
+      readonly duplicatesSkipped: number;
+    };
+    readonly latency: Latency;
+  };
+  readonly memory: {
+    /** rawBytesPerItem: the key, field and value bytes of the seed's bag hash alone, before Redis' own overhead. */
+    readonly perBag: MemoryFigures & { readonly rawBytesPerItem: number };
+    readonly perFlight: MemoryFigures;
+  };
+  /** Per stage or ceiling: CPU microseconds per unit of work of each process involved, and their total. */
+  readonly cpuMicroseconds: Record<string, Record<string, number>>;
+  readonly peakRssBytes: Record<string, number | undefined>;
+}
+
+interface Target {
+  readonly name: string;
+  readonly goal: string;
+  readonly met: boolean;
+}
+
+const int = (value: number) => Math.round(value).toLocaleString("en-US");
+const ms = (value: number) => value.toFixed(value < 10 ? 2 : 0);
+const mib = (bytes: number | undefined) => (bytes === undefined ? "?" : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
+const ratio = (stage: Rated) => (stage.ceiling ? (stage.perSecond / stage.ceiling.perSecond).toFixed(2) : "");
+
+/** The issue's targets and whether this run met them. */
+export function targets(results: Results): Target[] {
+  const { stages, memory } = results;
+  const decode = stages.bagConsumption.ceiling?.perSecond ?? Infinity;
+  return [
+    { name: "bag consumption vs decode-only", goal: ">= 0.80", met: stages.bagConsumption.perSecond >= 0.8 * decode },
+    { name: "bag consumption", goal: ">= 50,000 bags/s (aim)", met: stages.bagConsumption.perSecond >= 50_000 },
+    { name: "arrival scan", goal: ">= 100,000 work items/s", met: stages.scan.perSecond >= 100_000 },
+    { name: "scan of a 400-bag flight", goal: "< 5 ms", met: stages.singleFlightScan.medianMs < 5 },
+    { name: "bridge", goal: ">= 50,000 entries/s", met: stages.bridge.perSecond >= 50_000 },
+    { name: "Redis per bag", goal: "<= 120 bytes", met: memory.perBag.bytesPerItem <= 120 },
+    { name: "scan to stream p99", goal: "< 500 ms", met: stages.latency.p99Ms < 500 },
+  ];
+}
+
+/** The single line a script reads. */
+export function summaryLine(results: Results): string {
+  const { stages, memory } = results;
+  return `bench: consume=${Math.round(stages.bagConsumption.perSecond)} scan=${Math.round(stages.scan.perSecond)} ` +
+    `bridge=${Math.round(stages.bridge.perSecond)} redis=${Math.round(memory.perBag.bytesPerItem)} ` +
+    `p99=${Math.round(stages.latency.p99Ms)}`;
+}
+
+/** The human-readable table. */
+export function table(results: Results): string {
+  const { stages, memory, ceilings } = results;
+  const rows: string[][] = [["stage", "figure", "ceiling", "ratio"]];
+  const rated = (name: string, stage: Rated, unit: string) =>
+    rows.push([
+      name,
+      `${int(stage.perSecond)} ${unit}`,
+      stage.ceiling ? `${int(stage.ceiling.perSecond)} (${stage.ceiling.name})` : "",
+      ratio(stage),
+    ]);
+  rated("produce (Publisher, pace max)", stages.produce, "msg/s");
+  rated("flight consumption", stages.flightConsumption, "flights/s");
+  rated(`bag consumption (${results.options.consumers} proc.)`, stages.bagConsumption, "bags/s");
+  for (const process of stages.bagConsumption.processes) {
+    rows.push([`  ${process.name}`, `${int(process.perSecond)} bags/s`, "", ""]);
+  }
+  const vs = (name: string, perSecond: number) =>
+    rows.push([
+      `  vs ${name}`,
+      "",
+      `${int(perSecond)}`,
+      (stages.bagConsumption.perSecond / perSecond).toFixed(2),
+    ]);
+  vs("Lua upsert alone", ceilings.luaBagsPerSecond!);
+  vs("broker alone (ConsumerPerformance)", ceilings.brokerConsumePerSecond!);
+  vs(
+    `CPU bound: ${results.machine.cores} cores / (decode-only + Redis' Lua) CPU per bag`,
+    ceilings.cpuBoundBagsPerSecond!,
+  );
+  rows.push([
+    "  CPU bound vs decode-only",
+    "",
+    "",
+    (ceilings.cpuBoundBagsPerSecond! / ceilings.decodeOnlyPerSecond!).toFixed(2),
+  ]);
+  rated("arrival scan", stages.scan, "work items/s");
+  rows.push([
+    "scan of one ~400-bag flight",
+    `${ms(stages.singleFlightScan.medianMs)} ms (median)`,
+    `${stages.singleFlightScan.bagCounts.join("/")} bags`,
+    "",
+  ]);
+  rated("bridge", stages.bridge, "entries/s");
+  rows.push(["scan to stream p50 / p99", `${ms(stages.latency.p50Ms)} / ${ms(stages.latency.p99Ms)} ms`, "", ""]);
+  const byLegs = Object.entries(memory.perBag.meanKeyBytesBy).map(([group, bytes]) => `${group} ${bytes.toFixed(0)}`);
+  rows.push([
+    "Redis per bag",
+    `${memory.perBag.bytesPerItem.toFixed(1)} B`,
+    `MEMORY USAGE ${memory.perBag.meanKeyBytes.toFixed(1)} B/key (${byLegs.join(", ")})`,
+    "",
+  ]);
+  rows.push(["  the seed's key, field and value alone", `${memory.perBag.rawBytesPerItem.toFixed(1)} B`, "", ""]);
+  rows.push([
+    "Redis per flight",
+    `${int(memory.perFlight.bytesPerItem)} B`,
+    `MEMORY USAGE ${int(memory.perFlight.meanKeyBytes)} B/key`,
+    "",
+  ]);
+  for (const [name, bytes] of Object.entries(results.peakRssBytes)) rows.push([`peak RSS ${name}`, mib(bytes), "", ""]);
+  for (const [stage, perProcess] of Object.entries(results.cpuMicroseconds)) {
+    const { total = 0, ...parts } = perProcess;
+    const detail = Object.entries(parts).map(([name, us]) => `${name} ${us.toFixed(1)}`).join(", ");
+    rows.push([`CPU µs per ${stage}`, total.toFixed(1), detail, ""]);
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  const lines = rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
+  lines.splice(1, 0, widths.map((width) => "-".repeat(width)).join("  "));
+  lines.push("", "targets:");
+  for (const target of targets(results)) lines.push(`  ${target.met ? "met " : "MISS"}  ${target.name} ${target.goal}`);
+  return lines.join("\n");
+}
+
+/** Writes the results to tools/bench/results/<YYYY-MM-DD>.json and returns the path. */
+export function writeResults(results: Results): string {
+  const dir = `${ROOT}tools/bench/results`;
+  mkdirSync(dir, { recursive: true });
+  const path = `${dir}/${results.startedAt.slice(0, 10)}.json`;
+  const document = { ...results, targets: targets(results), summary: summaryLine(results) };
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+  return path;
+}

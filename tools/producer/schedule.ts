@@ -1,0 +1,93 @@
+/**
+ * When each message is due (pure): chunk h, whose flights arrive in hour h of the window, is spread
+ * evenly over the hour before (flights first, then bags), so every flight's data is sent before it
+ * lands. Late bags are due at their first flight's arrival minus 5 minutes and are merged in by due
+ * time. Both paces send the same sequence; `realistic` waits for each due time, `max` does not.
+ */
+import type { Bag } from "../../lib/domain/bag.ts";
+import type { Flight } from "../../lib/domain/flight.ts";
+import { bagMessage, type DatasetChunk, flightMessage } from "./dataset.ts";
+
+/** kafkajs groups a send's messages per partition in quadratic time: keep sends to this size. */
+export const MAX_MESSAGES_PER_SEND = 1000;
+/** A late bag's message is due this long before its first flight arrives. */
+export const LATE_SECONDS_BEFORE_ARRIVAL = 300;
+/** Late bags due within this many seconds of the first of them go out in one send, when the last is due. */
+export const LATE_BATCH_SECONDS = 10;
+const HOUR = 3600;
+
+/** One send to one topic, due at `due` (Unix seconds), with the chunk its records come from. */
+export type ScheduledSend =
+  | { readonly due: number; readonly hour: number; readonly topic: "flights"; readonly records: readonly Flight[] }
+  | { readonly due: number; readonly hour: number; readonly topic: "bags"; readonly records: readonly Bag[] };
+
+interface LateBag {
+  readonly due: number;
+  readonly hour: number;
+  readonly bag: Bag;
+}
+
+/** Turns the chunks (in hour order) into the sequence of sends, lazily; `startSeconds` is the window's start. */
+export function* scheduleSends(
+  chunks: Iterable<DatasetChunk>,
+  startSeconds: number,
+  maxPerSend = MAX_MESSAGES_PER_SEND,
+): Generator<ScheduledSend> {
+  let late: LateBag[] = [];
+  let lastDue = -Infinity;
+
+  // Yields the late bags due by `upTo`, in sends of at most maxPerSend bags due within LATE_BATCH_SECONDS
+  // of each other, each send due when its last bag is.
+  function* flushLate(upTo: number): Generator<ScheduledSend> {
+    let taken = 0;
+    while (taken < late.length && late[taken]!.due <= upTo) {
+      const limit = Math.min(upTo, late[taken]!.due + LATE_BATCH_SECONDS);
+      let end = taken + 1;
+      while (end < late.length && end - taken < maxPerSend && late[end]!.due <= limit) end++;
+      const group = late.slice(taken, end);
+      taken = end;
+      const last = group[group.length - 1]!;
+      lastDue = Math.max(lastDue, last.due);
+      yield { due: lastDue, hour: last.hour, topic: "bags", records: group.map((item) => item.bag) };
+    }
+    if (taken > 0) late = late.slice(taken);
+  }
+
+  for (const chunk of chunks) {
+    const windowStart = startSeconds + (chunk.hour - 1) * HOUR;
+    const flights = chunk.flights.map(flightMessage);
+    const bags: Bag[] = [];
+    const chunkLate: LateBag[] = [];
+    for (const bag of chunk.bags) {
+      const message = bagMessage(bag);
+      if (message === null) continue;
+      if (bag.kind === "late") {
+        chunkLate.push({ due: bag.firstArrival - LATE_SECONDS_BEFORE_ARRIVAL, hour: chunk.hour, bag: message });
+      } else {
+        bags.push(message);
+      }
+    }
+    const flightSends = Math.ceil(flights.length / maxPerSend);
+    const total = flightSends + Math.ceil(bags.length / maxPerSend);
+    const dueOf = (index: number) => Math.max(lastDue, windowStart + (HOUR * index) / total);
+
+    for (let index = 0; index < flightSends; index++) {
+      const due = dueOf(index);
+      yield* flushLate(due);
+      lastDue = due;
+      const records = flights.slice(index * maxPerSend, (index + 1) * maxPerSend);
+      yield { due, hour: chunk.hour, topic: "flights", records };
+    }
+    // Added only now, so that a late bag never goes out before its first flight (which is in this chunk).
+    // Chunk h's late bags are due before chunk h+1's, so appending keeps the queue sorted.
+    late.push(...chunkLate.sort((a, b) => a.due - b.due));
+    for (let index = flightSends; index < total; index++) {
+      const due = dueOf(index);
+      yield* flushLate(due);
+      lastDue = due;
+      const offset = (index - flightSends) * maxPerSend;
+      yield { due, hour: chunk.hour, topic: "bags", records: bags.slice(offset, offset + maxPerSend) };
+    }
+  }
+  yield* flushLate(Infinity);
+}
