@@ -21,14 +21,16 @@
 -- scanned_at, partition, offset; each removed bag one with flight_id, bag_id, arrival_time, removed = 1,
 -- revision, scanned_at, partition, offset (no departure_time or next_flight_id: the bag has none here).
 --
--- Returns {1, messages handled, entries appended, entries skipped as duplicates} (removals included), or
--- {-20, recorded, 0, 0} when Redis is behind (nothing written; replay the partition after `recorded`, -1
+-- Returns {APPLIED, messages handled, entries appended, entries skipped as duplicates} (removals included), or
+-- {BEHIND, recorded, 0, 0} when Redis is behind (nothing written; replay the partition after `recorded`, -1
 -- when none is recorded). A message at or below the recorded offset is a redelivery; a revision at or
 -- below the flight's highest mirrored revision is a duplicate publication (or stale): both are skipped whole.
+-- The status codes (APPLIED, BEHIND, UNCHANGED, CLAIMED_ELSEWHERE) are Lua locals that lib/infra/scripts.ts
+-- defines before this text from SCRIPT_CODES, the one table of them.
 
 local mirrored_up_to = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '-1')
 if mirrored_up_to < tonumber(ARGV[2]) then
-  return {-20, mirrored_up_to, 0, 0}
+  return {BEHIND, mirrored_up_to, 0, 0}
 end
 
 local handled, appended, duplicates = 0, 0, 0
@@ -81,4 +83,4 @@ end
 if ARGV[5] ~= '0' then
   redis.call('XTRIM', KEYS[1], 'MINID', '~', ARGV[5])
 end
-return {1, handled, appended, duplicates}
+return {APPLIED, handled, appended, duplicates}

@@ -12,11 +12,13 @@
 -- Returns one integer per flight:
 --   > 0  the revision to publish now (claimed; confirm it with confirm_flight_work.lua after the send,
 --        or record it as dead-lettered with fail_flight_work.lua)
---     0  unchanged since the last publication (or the last dead-lettering): nothing to publish
---    -1  claimed by another live scan
+--   UNCHANGED (0)  unchanged since the last publication (or the last dead-lettering): nothing to publish
+--   CLAIMED_ELSEWHERE (-1)  claimed by another live scan
 -- A dead claim whose digest still matches is published again with the same revision (the crashed
 -- scan may or may not have sent it; readers deduplicate by flight and revision).
 -- Claims expire by Redis's clock (TIME), never a scanner's: skewed scanner clocks cannot both hold one.
+-- The status codes (APPLIED, BEHIND, UNCHANGED, CLAIMED_ELSEWHERE) are Lua locals that lib/infra/scripts.ts
+-- defines before this text from SCRIPT_CODES, the one table of them.
 
 local now = tonumber(redis.call('TIME')[1])
 local token = ARGV[1]
@@ -34,7 +36,7 @@ for i, key in ipairs(KEYS) do
   local result
 
   if pending_revision > 0 and state[5] ~= token and tonumber(state[6]) > now then
-    result = -1
+    result = CLAIMED_ELSEWHERE
   elseif pending_revision > 0 then
     if state[4] == digest then
       result = pending_revision
@@ -42,7 +44,7 @@ for i, key in ipairs(KEYS) do
       result = math.max(revision, pending_revision, failed_revision) + 1
     end
   elseif state[2] == digest or state[8] == digest then
-    result = 0
+    result = UNCHANGED
   else
     result = math.max(revision, failed_revision) + 1
   end

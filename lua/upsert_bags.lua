@@ -12,17 +12,19 @@
 --              base 36, so that a later stamp compares greater as a string (see lib/domain/order_stamp.ts)
 -- ARGV[6..]    each bag's flights (JSON array, "[]" when empty), in the order of KEYS[3..]
 --
--- Returns {1, applied, inserted}, or {-20, recorded, 0} when Redis is behind (nothing written; replay the
+-- Returns {APPLIED, applied, inserted}, or {BEHIND, recorded, 0} when Redis is behind (nothing written; replay the
 -- partition after `recorded`, -1 when no offset is recorded).
 -- The offsets come as one string rather than one argument per bag: Redis parses and Lua interns
 -- every argument, about 0.3 µs a bag, while only a redelivery needs more than the first offset.
 -- A message without a key may sit on any partition: it replaces the stored itinerary only when its stamp is not
 -- older than the one stored with it (field `stamp`), so the newest wins whatever order partitions are applied in.
+-- The status codes (APPLIED, BEHIND, UNCHANGED, CLAIMED_ELSEWHERE) are Lua locals that lib/infra/scripts.ts
+-- defines before this text from SCRIPT_CODES, the one table of them.
 
 local partition = ARGV[1]
 local applied_up_to = tonumber(redis.call('HGET', KEYS[2], partition) or '-1')
 if applied_up_to < tonumber(ARGV[2]) then
-  return {-20, applied_up_to, 0}
+  return {BEHIND, applied_up_to, 0}
 end
 local bags = #KEYS - 2
 
@@ -68,4 +70,4 @@ end
 if tonumber(ARGV[3]) > applied_up_to then
   redis.call('HSET', KEYS[2], partition, ARGV[3])
 end
-return {1, bags - skipped, inserted}
+return {APPLIED, bags - skipped, inserted}

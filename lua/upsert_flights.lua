@@ -13,16 +13,18 @@
 --              order stamp: "-" for a message with a key, else its timestamp, partition and offset in fixed-width
 --              base 36 (see lib/domain/order_stamp.ts)
 --
--- Returns {1, applied, inserted}, or {-20, recorded, 0} when Redis is behind (nothing written; replay the
+-- Returns {APPLIED, applied, inserted}, or {BEHIND, recorded, 0} when Redis is behind (nothing written; replay the
 -- partition after `recorded`, -1 when no offset is recorded).
 -- Messages at or below the recorded offset were applied before (a redelivery) and are skipped. A message
 -- without a key may sit on any partition: it replaces the stored flight only when its stamp is not older than
 -- the one stored with it (field `stamp`), so the newest wins whatever order partitions are applied in.
+-- The status codes (APPLIED, BEHIND, UNCHANGED, CLAIMED_ELSEWHERE) are Lua locals that lib/infra/scripts.ts
+-- defines before this text from SCRIPT_CODES, the one table of them.
 
 local partition = ARGV[1]
 local applied_up_to = tonumber(redis.call('HGET', KEYS[3], partition) or '-1')
 if applied_up_to < tonumber(ARGV[2]) then
-  return {-20, applied_up_to, 0}
+  return {BEHIND, applied_up_to, 0}
 end
 
 local applied, inserted = 0, 0
@@ -57,4 +59,4 @@ end
 if tonumber(ARGV[3]) > applied_up_to then
   redis.call('HSET', KEYS[3], partition, ARGV[3])
 end
-return {1, applied, inserted}
+return {APPLIED, applied, inserted}

@@ -21,13 +21,12 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "
 import { deadLetterTopic, sendToDeadLetters } from "./dead_letters.ts";
 import { createProducer } from "../infra/kafka.ts";
 import { errorMessage, type Logger } from "../infra/log.ts";
-import { InvalidMessage } from "../domain/validation.ts";
-import { orderStamp } from "../domain/order_stamp.ts";
-import { retryUntilDone } from "../infra/retry.ts";
+import { canRetry, crash, retryUntilDone } from "../infra/retry.ts";
 import { settlesWithin } from "../infra/poll.ts";
 import type { ConsumerMetrics } from "./consumer_metrics.ts";
+import { parseChunk } from "./parse_chunk.ts";
 import type { Parsed, PartitionStore, StoreRequest } from "./partition_store.ts";
-import { type PartitionPosition, readPartitionPositions } from "./partition_positions.ts";
+import { PartitionOffsets } from "./partition_offsets.ts";
 
 export type { Parsed, StoreRequest, StoreResult } from "./partition_store.ts";
 
@@ -51,6 +50,8 @@ export interface BatchConsumerOptions<T> extends PartitionStore<T> {
   readonly onResync?: () => Promise<unknown>;
   /** How often assigned partitions are checked for a Redis that went back in time while idle. */
   readonly stateCheckMs?: number;
+  /** Called with an error that retrying cannot heal (a bug, a script reply nobody knows): by default, a crash. */
+  readonly onFatal?: (error: unknown) => never;
 }
 
 /** Why a partition is replayed: Redis records nothing for it, or less than was stored. */
@@ -62,28 +63,21 @@ const CLOSE_DRAIN_MS = 10_000;
 
 export { deadLetterTopic };
 
-const maxOffset = (a: bigint, b: bigint) => a > b ? a : b;
-
 export class BatchConsumer<T> {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
-  /** Kafka's positions of the partitions, read once per group join (and again before a replay). */
-  private positions: Promise<Map<number, PartitionPosition>> | undefined;
-  /** Per partition: the last offset known to be stored in Redis (by this consumer, or committed by its group). */
-  private readonly storedUpTo = new Map<number, bigint>();
+  private readonly offsets: PartitionOffsets;
   /** Per partition: the stores of the batch in hand, running while the next batch is fetched. */
   private readonly lanes = new Map<number, Promise<void>>();
-  /** Per partition: bumped by a replay, so that the lanes started before it stop and commit nothing. */
-  private readonly generations = new Map<number, number>();
-  /** Per partition: the next offset to consume, once everything before it is stored (what to commit). */
-  private readonly storedOffsets = new Map<number, string>();
-  private readonly committedOffsets = new Map<number, string>();
   private assigned: number[] = [];
   private stateCheck: ReturnType<typeof setInterval> | undefined;
   private closing: Promise<void> | undefined;
   private running = false;
 
-  constructor(private readonly options: BatchConsumerOptions<T>) {
+  private readonly options: BatchConsumerOptions<T> & { readonly onFatal: (error: unknown) => never };
+
+  constructor(options: BatchConsumerOptions<T>) {
+    this.options = { onFatal: (error) => crash(options.logger, `consuming ${options.topic}`, error), ...options };
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -91,6 +85,7 @@ export class BatchConsumer<T> {
       maxBytesPerPartition: 1_048_576,
     });
     this.producer = createProducer(options.kafka);
+    this.offsets = new PartitionOffsets(options.kafka, options.topic, options.groupId);
   }
 
   /** Connects and starts consuming; resolves once the consumer runs. */
@@ -99,7 +94,7 @@ export class BatchConsumer<T> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.options.topic, fromBeginning: true });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
-      this.positions = undefined;
+      this.offsets.forgetPositions();
       this.assigned = payload.memberAssignment[this.options.topic] ?? [];
     });
     // Start the counters at 0 so that the first dead letter or resync is an increase Prometheus can alert on.
@@ -149,7 +144,7 @@ export class BatchConsumer<T> {
     // One batch in flight per partition: this one waits until the previous one is stored.
     await this.lanes.get(partition);
     if (!payload.isRunning() || payload.isStale() || batch.messages.length === 0) return;
-    const lane = this.storeBatch(payload, this.generation(partition));
+    const lane = this.storeBatch(payload, this.offsets.generation(partition));
     this.lanes.set(partition, lane);
     payload.resolveOffset(batch.lastOffset());
   }
@@ -158,7 +153,7 @@ export class BatchConsumer<T> {
   private async storeBatch(payload: EachBatchPayload, generation: number): Promise<void> {
     const { batch } = payload;
     const partition = batch.partition;
-    const current = () => this.running && generation === this.generation(partition);
+    const current = () => this.running && generation === this.offsets.generation(partition);
     try {
       for (let start = 0; start < batch.messages.length; start += this.options.chunkSize) {
         if (!current()) return;
@@ -172,16 +167,16 @@ export class BatchConsumer<T> {
           await this.replay(partition, behind.recorded, behind.reason);
           return;
         }
-        this.storedUpTo.set(partition, BigInt(lastOffset));
-        this.storedOffsets.set(partition, String(BigInt(lastOffset) + 1n));
+        this.offsets.markStored(partition, lastOffset);
         // kafkajs notices a rebalance from its own heartbeats as well; this one only keeps the session alive.
         await payload.heartbeat().catch(() => {});
       }
       await this.commitStored(partition);
     } catch (error) {
       if (!current()) return;
+      if (!canRetry(error)) this.options.onFatal(error);
       // The batch's offsets were resolved when it was handed over: fetch again from what is stored.
-      const from = this.storedOffsets.get(partition) ?? batch.firstOffset() ?? "0";
+      const from = this.offsets.nextOffset(partition) ?? batch.firstOffset() ?? "0";
       this.options.logger.error(
         { partition, offset: from, err: errorMessage(error) },
         "storing a batch failed; fetching it again",
@@ -192,11 +187,11 @@ export class BatchConsumer<T> {
 
   /** Commits what is stored of `partition`; a failure (rebalance in progress, broker away) waits for the next batch. */
   private async commitStored(partition: number): Promise<void> {
-    const offset = this.storedOffsets.get(partition);
-    if (offset === undefined || offset === this.committedOffsets.get(partition)) return;
+    const offset = this.offsets.toCommit(partition);
+    if (offset === undefined) return;
     try {
       await this.consumer.commitOffsets([{ topic: this.options.topic, partition, offset }]);
-      this.committedOffsets.set(partition, offset);
+      this.offsets.markCommitted(partition, offset);
     } catch (error) {
       this.options.logger.debug(
         { partition, offset, err: errorMessage(error) },
@@ -205,14 +200,9 @@ export class BatchConsumer<T> {
     }
   }
 
-  private generation(partition: number): number {
-    return this.generations.get(partition) ?? 0;
-  }
-
   /** Fetches `partition` again from `offset`: lanes of older generations stop, and the offset is committed. */
   private restartFrom(partition: number, offset: string): void {
-    this.generations.set(partition, this.generation(partition) + 1);
-    this.storedOffsets.set(partition, offset);
+    this.offsets.restartAt(partition, offset);
     this.consumer.seek({ topic: this.options.topic, partition, offset });
     // Committed now, so that a crash during a replay starts the replay again instead of skipping it.
     void this.commitStored(partition);
@@ -224,10 +214,10 @@ export class BatchConsumer<T> {
    */
   private async replay(partition: number, recorded: bigint, reason: ResyncReason): Promise<void> {
     const { topic, logger, metrics } = this.options;
-    this.positions = undefined;
-    const logStart = (await this.partitionPosition(partition)).logStart;
-    const from = maxOffset(recorded + 1n, logStart);
-    const known = this.storedUpTo.get(partition) ?? -1n;
+    this.offsets.forgetPositions();
+    const logStart = (await this.offsets.position(partition)).logStart;
+    const from = this.offsets.replayStart(recorded, logStart);
+    const known = this.offsets.storedOffset(partition);
     if (from > recorded + 1n) {
       // After a loss this is usual (retention deleted what Redis had long expired); after a rollback it loses data.
       logger[reason === "rollback" ? "error" : "warn"](
@@ -246,7 +236,7 @@ export class BatchConsumer<T> {
       logger.error({ err: errorMessage(error) }, "could not mark the scanner's revisions for a restore")
     );
     // From now on Redis is required to hold only what it holds: the replay brings it forward again.
-    this.storedUpTo.set(partition, recorded);
+    this.offsets.lowerStoredTo(partition, recorded);
     this.restartFrom(partition, from.toString());
   }
 
@@ -255,9 +245,9 @@ export class BatchConsumer<T> {
     try {
       for (const partition of this.assigned) {
         if (!this.running) return;
-        const { logStart } = await this.partitionPosition(partition);
+        const { logStart } = await this.offsets.position(partition);
         // Read before the record: a store in flight only raises both, in this order.
-        const known = this.knownStored(partition, logStart);
+        const known = this.offsets.knownStored(partition, logStart);
         const recorded = await this.options.recordedOffset(partition);
         if (recorded < known && this.running) {
           await this.replay(partition, recorded, recorded === -1n ? "state_lost" : "rollback");
@@ -279,31 +269,12 @@ export class BatchConsumer<T> {
     payload: EachBatchPayload,
   ): Promise<{ recorded: bigint; reason: ResyncReason } | undefined> {
     const { topic, metrics, logger } = this.options;
-    const valid: Parsed<T>[] = [];
-    const invalid: { message: KafkaMessage; reason: string }[] = [];
-    for (const message of chunk) {
-      try {
-        const record = this.options.parse(message);
-        valid.push(
-          message.key === null
-            ? { offset: message.offset, record, stamp: orderStamp(message.timestamp, partition, message.offset) }
-            : { offset: message.offset, record },
-        );
-      } catch (error) {
-        if (!(error instanceof InvalidMessage)) throw error;
-        invalid.push({ message, reason: error.reason });
-      }
-    }
+    const { valid, invalid } = parseChunk(chunk, partition, this.options.parse);
     // The lane outlives the eachBatch call, so only this consumer's own flag says whether to keep trying.
-    const keepGoing = () => this.running;
+    const retry = <R>(what: string, operation: () => Promise<R>) =>
+      retryUntilDone(what, operation, logger, () => this.running, payload.heartbeat);
     if (invalid.length > 0) {
-      await retryUntilDone(
-        "dead-lettering",
-        () => sendToDeadLetters(this.producer, topic, partition, invalid),
-        logger,
-        keepGoing,
-        payload.heartbeat,
-      );
+      await retry("dead-lettering", () => sendToDeadLetters(this.producer, topic, partition, invalid));
       metrics.invalid.inc({ topic }, invalid.length);
       for (const { message, reason } of invalid) {
         logger.warn({ topic, partition, offset: message.offset, reason }, "invalid message dead-lettered");
@@ -311,18 +282,12 @@ export class BatchConsumer<T> {
     }
     const request: StoreRequest<T> = {
       partition,
-      requiredOffset: await this.requiredOffset(partition, BigInt(chunk[0]!.offset)),
+      requiredOffset: await this.offsets.requiredOffset(partition, BigInt(chunk[0]!.offset)),
       lastOffset,
       records: valid,
     };
     const stopTimer = metrics.storeSeconds.startTimer();
-    const result = await retryUntilDone(
-      "storing in Redis",
-      () => this.options.store(request),
-      logger,
-      keepGoing,
-      payload.heartbeat,
-    );
+    const result = await retry("storing in Redis", () => this.options.store(request));
     if (result.status === "behind") {
       return { recorded: result.recorded, reason: result.recorded === -1n ? "state_lost" : "rollback" };
     }
@@ -331,42 +296,5 @@ export class BatchConsumer<T> {
     metrics.processed.inc(result.applied);
     this.options.onStored?.(valid);
     return undefined;
-  }
-
-  /**
-   * What Redis must already record before a chunk starting at `firstOffset`: what is known to be stored,
-   * and past the partition's first message at least something (a missing record means Redis lost its data).
-   */
-  private async requiredOffset(partition: number, firstOffset: bigint): Promise<bigint> {
-    const { logStart } = await this.partitionPosition(partition);
-    return maxOffset(this.knownStored(partition, logStart), firstOffset > logStart ? logStart : -1n);
-  }
-
-  /**
-   * The last offset known to be stored in `partition`, or -1n when it lies before the log start: Kafka's
-   * retention deleted those messages, so Redis cannot be required to hold them (a replay could never end).
-   */
-  private knownStored(partition: number, logStart: bigint): bigint {
-    const known = this.storedUpTo.get(partition) ?? -1n;
-    return known >= logStart ? known : -1n;
-  }
-
-  /**
-   * Kafka's positions of `partition`, read once per group join; reading them raises what is known to be
-   * stored to the group's committed offset, since the group commits only what Redis has stored.
-   */
-  private async partitionPosition(partition: number): Promise<PartitionPosition> {
-    if (!this.positions) {
-      const reading = readPartitionPositions(this.options.kafka, this.options.topic, this.options.groupId);
-      this.positions = reading;
-      reading.then((positions) => {
-        for (const [each, { committed }] of positions) {
-          this.storedUpTo.set(each, maxOffset(this.storedUpTo.get(each) ?? -1n, committed - 1n));
-        }
-      }, () => {
-        if (this.positions === reading) this.positions = undefined;
-      });
-    }
-    return (await this.positions).get(partition) ?? { logStart: 0n, committed: -1n };
   }
 }

@@ -2,6 +2,9 @@
  * The contract between a BatchConsumer and what it stores into (the upserts, the work stream):
  * one idempotent call per chunk of a partition, and the offset Redis records for each partition.
  */
+import type { Redis } from "ioredis";
+import { UnexpectedScriptReply } from "../infra/errors.ts";
+import { loadScript, SCRIPT_CODES, type ScriptName } from "../infra/scripts.ts";
 
 /** A valid message with its offset, and its order stamp when it was sent without a key (see domain/order_stamp.ts). */
 export interface Parsed<T> {
@@ -35,17 +38,40 @@ export interface PartitionStore<T> {
   readonly recordedOffset: (partition: number) => Promise<bigint>;
 }
 
-/** The scripts' return code when Redis records less than the request required (see lua/upsert_flights.lua). */
-const BEHIND = -20;
-
 /** Maps `{status, applied or recorded, inserted}` from the upsert and append scripts to a StoreResult. */
-export function toStoreResult(reply: unknown): StoreResult {
+export function toStoreResult(script: ScriptName, reply: unknown): StoreResult {
   const [status, appliedOrRecorded, inserted] = reply as [number, number, number];
-  if (status === BEHIND) return { status: "behind", recorded: BigInt(appliedOrRecorded) };
-  return { status: "applied", applied: appliedOrRecorded, inserted };
+  if (status === SCRIPT_CODES.BEHIND) return { status: "behind", recorded: BigInt(appliedOrRecorded) };
+  if (status === SCRIPT_CODES.APPLIED) return { status: "applied", applied: appliedOrRecorded, inserted };
+  throw new UnexpectedScriptReply(script, reply);
 }
 
-/** The offset recorded in `field` of the hash `key`, -1n when none. */
-export function parseRecordedOffset(reply: string | null): bigint {
-  return reply === null ? -1n : BigInt(reply);
+/** How a PartitionStore runs one Lua script per chunk, and where that script records each partition's offset. */
+export interface ScriptStoreOptions<T> {
+  readonly redis: Redis;
+  readonly script: ScriptName;
+  /** The hash, and its field for a partition, where the script records the last offset it applied. */
+  readonly offsets: { readonly key: string; readonly field: (partition: number) => string };
+  /** The script's KEYS and ARGV for a chunk. */
+  readonly encode: (request: StoreRequest<T>) => { keys: string[]; args: (string | number)[] };
+  /** Called with the whole reply of a chunk that was applied (for the counts beyond the status). */
+  readonly onApplied?: (reply: readonly number[], request: StoreRequest<T>) => void;
+}
+
+/** A PartitionStore over one of the scripts that return {APPLIED | BEHIND, applied or recorded, …}. */
+export async function scriptStore<T>(options: ScriptStoreOptions<T>): Promise<PartitionStore<T>> {
+  const { redis, offsets } = options;
+  const script = await loadScript(redis, options.script);
+  const store = async (request: StoreRequest<T>): Promise<StoreResult> => {
+    const { keys, args } = options.encode(request);
+    const reply = await script.run(keys, args);
+    const result = toStoreResult(options.script, reply);
+    if (result.status === "applied") options.onApplied?.(reply as number[], request);
+    return result;
+  };
+  const recordedOffset = async (partition: number) => {
+    const reply = await redis.hget(offsets.key, offsets.field(partition));
+    return reply === null ? -1n : BigInt(reply);
+  };
+  return { store, recordedOffset };
 }

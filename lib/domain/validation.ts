@@ -1,12 +1,8 @@
 /** Shared rules for validating messages from Kafka. */
 
-/** Why a message was rejected; sent as the `error` header on the dead-letter topic. */
-export class InvalidMessage extends Error {
-  override name = "InvalidMessage";
-  constructor(readonly reason: string) {
-    super(reason);
-  }
-}
+import { InvalidMessage } from "../infra/errors.ts";
+
+export { InvalidMessage };
 
 /** The limits a message must respect (from configuration). */
 export interface MessageLimits {

@@ -4,11 +4,10 @@
  */
 import { ID_PATTERN } from "../domain/validation.ts";
 import { PROCESSES, type ServiceName } from "../processes.ts";
+import { ConfigError } from "./errors.ts";
 import { environment } from "./runtime.ts";
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 type Env = Record<string, string | undefined>;
 

@@ -103,6 +103,16 @@ export function isRecordRejected(error: unknown): boolean {
   return causes.some((cause) => RECORD_REJECTIONS.has((cause as { type?: string } | null)?.type ?? ""));
 }
 
+/**
+ * Whether a Kafka protocol error (an error code in a broker's answer) can heal, by Kafka's own flag for that
+ * code (MESSAGE_TOO_LARGE or an authorization failure never does); undefined for any other error.
+ */
+export function protocolErrorHeals(error: unknown): boolean | undefined {
+  const candidate = error as { name?: unknown; retriable?: unknown } | null;
+  if (candidate?.name !== "KafkaJSProtocolError") return undefined;
+  return candidate.retriable === true;
+}
+
 /** Creates each topic that does not exist yet with the configured partition count. */
 export function ensureTopics(kafka: Kafka, config: Config, topics: string[]): Promise<void> {
   return createTopicsIfMissing(kafka, topics, config.kafka.partitions, config.kafka.replicationFactor);

@@ -1,7 +1,11 @@
 /**
- * The Lua scripts of lua/, called by SHA and reloaded once on NOSCRIPT.
- * The sources are imported as text, so Deno and Bun read them from lua/ when running from source and
- * `bun build --compile` / `deno compile` embed them: a binary needs no files next to it.
+ * The Lua scripts of lua/: one table, one bound set per Redis connection (scriptsOf), each called by
+ * SHA and reloaded once on NOSCRIPT. The sources are imported as text, so Deno and Bun read them from
+ * lua/ when running from source and `bun build --compile` / `deno compile` embed them: a binary needs
+ * no files next to it.
+ *
+ * The scripts' return codes are defined here once (SCRIPT_CODES) and given to every script as Lua
+ * locals, so a script writes `return {BEHIND, recorded, 0}` and its callers compare with the same value.
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -32,12 +36,37 @@ const SOURCES = {
 
 export type ScriptName = keyof typeof SOURCES;
 
+/** Every status code a script returns, by the name the scripts use for it. */
+export const SCRIPT_CODES = {
+  /** upsert_flights, upsert_bags, append_work_entries: the chunk was applied. */
+  APPLIED: 1,
+  /** upsert_flights, upsert_bags, append_work_entries: Redis records less than required; nothing written. */
+  BEHIND: -20,
+  /** claim_flight_work: the work is as last published (or dead-lettered); nothing to publish. */
+  UNCHANGED: 0,
+  /** claim_flight_work: another live scan holds the claim. */
+  CLAIMED_ELSEWHERE: -1,
+} as const;
+
+/** The Lua locals defining SCRIPT_CODES, one line, put after a script's `#!lua` line if it has one. */
+const CODES_PREAMBLE = `local ${Object.keys(SCRIPT_CODES).join(", ")} = ${Object.values(SCRIPT_CODES).join(", ")}\n`;
+
+/** The text Redis runs for lua/<name>.lua: the file with the codes defined. */
+export function scriptSource(name: ScriptName): string {
+  const source = SOURCES[name];
+  if (!source.startsWith("#!")) return CODES_PREAMBLE + source;
+  const shebangEnd = source.indexOf("\n") + 1;
+  return source.slice(0, shebangEnd) + CODES_PREAMBLE + source.slice(shebangEnd);
+}
+
 /** A Lua script bound to a Redis connection. */
 export class LuaScript {
   readonly sha: string;
+  private readonly source: string;
 
-  constructor(readonly name: ScriptName, private readonly source: string, private readonly redis: Redis) {
-    this.sha = createHash("sha1").update(source).digest("hex");
+  constructor(readonly name: ScriptName, private readonly redis: Redis) {
+    this.source = scriptSource(name);
+    this.sha = createHash("sha1").update(this.source).digest("hex");
   }
 
   /** Runs the script with `keys` and `args`; a Redis restart that emptied the script cache is handled here. */
@@ -45,21 +74,38 @@ export class LuaScript {
     try {
       return await this.redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
+      // NOSCRIPT is the error code Redis starts its reply with (the protocol's, not a message to parse).
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      await this.redis.script("LOAD", this.source);
+      await this.load();
       return await this.redis.evalsha(this.sha, keys.length, ...keys, ...args);
     }
   }
+
+  /** Loads the script into Redis's script cache. */
+  async load(): Promise<void> {
+    await this.redis.script("LOAD", this.source);
+  }
 }
 
-/** The text of lua/<name>.lua. */
-export function scriptSource(name: ScriptName): string {
-  return SOURCES[name];
+/** Every script, bound to one connection. */
+export type Scripts = Readonly<Record<ScriptName, LuaScript>>;
+
+const bound = new WeakMap<Redis, Scripts>();
+
+/** The scripts bound to `redis`, made once per connection (each loads itself on first use if Redis lacks it). */
+export function scriptsOf(redis: Redis): Scripts {
+  let scripts = bound.get(redis);
+  if (!scripts) {
+    const names = Object.keys(SOURCES) as ScriptName[];
+    scripts = Object.freeze(Object.fromEntries(names.map((name) => [name, new LuaScript(name, redis)])) as Scripts);
+    bound.set(redis, scripts);
+  }
+  return scripts;
 }
 
-/** Loads `name` into Redis and returns it bound to `redis`. */
+/** Loads `name` into Redis now (so a start-up fails early on a Redis that refuses scripts) and returns it. */
 export async function loadScript(redis: Redis, name: ScriptName): Promise<LuaScript> {
-  const script = new LuaScript(name, scriptSource(name), redis);
-  await redis.script("LOAD", scriptSource(name));
+  const script = scriptsOf(redis)[name];
+  await script.load();
   return script;
 }

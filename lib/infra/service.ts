@@ -5,6 +5,7 @@
  */
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { PROCESSES, type Server, type ServiceName } from "../processes.ts";
+import { type Clock, systemClock } from "./clock.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createKafka, type Kafka, kafkaHealth } from "./kafka.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -24,6 +25,8 @@ export type ServiceContext<S extends Server = Server> =
     readonly config: Config;
     readonly logger: Logger;
     readonly registry: Registry;
+    /** The time wherever it decides something (tests inject their own). */
+    readonly clock: Clock;
   }
   & Pick<Clients, S>;
 
@@ -96,7 +99,7 @@ export async function runService<N extends ServiceName>(
     const server = await startMetricsServer(config.metrics.host, config.metrics.port, registry, checks);
     closers.push(() => server.close());
     // The registry's `needs` decided which clients exist above; the type says the same from the same table.
-    const context = { config, logger, registry, ...clients } as ServiceContext<NeedsOf<N>>;
+    const context = { config, logger, registry, clock: systemClock, ...clients } as ServiceContext<NeedsOf<N>>;
     const worker = await start(context);
     closers.push(() => worker.close());
     logger.info({ metrics_port: server.port }, `${service} started`);

@@ -3,35 +3,29 @@ import type { Redis } from "ioredis";
 import type { Bag } from "../domain/bag.ts";
 import { KEYED } from "../domain/order_stamp.ts";
 import { appliedOffsetsKey, BAG_COUNT, bagKey } from "../infra/keys.ts";
-import { loadScript } from "../infra/scripts.ts";
-import {
-  parseRecordedOffset,
-  type PartitionStore,
-  type StoreRequest,
-  type StoreResult,
-  toStoreResult,
-} from "../consume/partition_store.ts";
+import { type PartitionStore, scriptStore } from "../consume/partition_store.ts";
 
 /** Returns `store` (one Lua call per chunk) and `recordedOffset` for the bags of `topic`. */
-export async function createBagStore(redis: Redis, topic: string): Promise<PartitionStore<Bag>> {
-  const script = await loadScript(redis, "upsert_bags");
-  const store = async (request: StoreRequest<Bag>): Promise<StoreResult> => {
-    const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
-    const offsets: string[] = [];
-    const itineraries: string[] = [];
-    let stamped = false;
-    for (const { offset, record, stamp } of request.records) {
-      keys.push(bagKey(record.id));
-      offsets.push(offset);
-      itineraries.push(JSON.stringify(record.flights));
-      if (stamp !== undefined) stamped = true;
-    }
-    // Messages with keys (the common case) send no stamps at all.
-    const stamps = stamped ? request.records.map((parsed) => parsed.stamp ?? KEYED).join(",") : "";
-    const args = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(","), stamps];
-    return toStoreResult(await script.run(keys, [...args, ...itineraries]));
-  };
-  const recordedOffset = async (partition: number) =>
-    parseRecordedOffset(await redis.hget(appliedOffsetsKey(topic), String(partition)));
-  return { store, recordedOffset };
+export function createBagStore(redis: Redis, topic: string): Promise<PartitionStore<Bag>> {
+  return scriptStore<Bag>({
+    redis,
+    script: "upsert_bags",
+    offsets: { key: appliedOffsetsKey(topic), field: String },
+    encode: (request) => {
+      const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
+      const offsets: string[] = [];
+      const itineraries: string[] = [];
+      let stamped = false;
+      for (const { offset, record, stamp } of request.records) {
+        keys.push(bagKey(record.id));
+        offsets.push(offset);
+        itineraries.push(JSON.stringify(record.flights));
+        if (stamp !== undefined) stamped = true;
+      }
+      // Messages with keys (the common case) send no stamps at all.
+      const stamps = stamped ? request.records.map((parsed) => parsed.stamp ?? KEYED).join(",") : "";
+      const head = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(","), stamps];
+      return { keys, args: [...head, ...itineraries] };
+    },
+  });
 }

@@ -1,17 +1,17 @@
 /** The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron. */
 import { errorMessage } from "../infra/log.ts";
+import { canRetry, crash } from "../infra/retry.ts";
 import { ArrivalScan } from "./arrival_scan.ts";
 import { createProducer, ensureWorkTopics } from "../infra/kafka.ts";
 import { scheduleCron } from "../infra/runtime.ts";
 import { createScannerMetrics } from "./scanner_metrics.ts";
 import { waitForInputCaughtUp } from "./input_catch_up.ts";
-import { loadScript } from "../infra/scripts.ts";
 import type { Closable, ServiceContext } from "../infra/service.ts";
 import { restoreWorkStateIfLost } from "./work_state_restore.ts";
 
-/** Builds the scanner, scans once, and schedules the next scans. */
+/** Builds the scanner, scans once, and schedules the next scans; `clock` is the time each scan runs at. */
 export async function startArrivalScanner(
-  { config, logger, registry, kafka, redis }: ServiceContext,
+  { config, logger, registry, kafka, redis, clock }: ServiceContext,
 ): Promise<Closable> {
   await ensureWorkTopics(kafka, config);
   const producer = createProducer(kafka);
@@ -20,10 +20,6 @@ export async function startArrivalScanner(
   const scan = new ArrivalScan({
     redis,
     producer,
-    claimScript: await loadScript(redis, "claim_flight_work"),
-    confirmScript: await loadScript(redis, "confirm_flight_work"),
-    failScript: await loadScript(redis, "fail_flight_work"),
-    expireScript: await loadScript(redis, "expire_flights"),
     metrics,
     config,
     logger,
@@ -45,21 +41,20 @@ export async function startArrivalScanner(
             "consumers are still behind Kafka; scanning what Redis holds",
           );
         }
-        const now = Date.now() / 1000;
+        const now = clock();
         // Never scan with lost publication state: revisions would start again at 1 (see work_state_restore.ts).
         await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);
         const report = await scan.scan(now);
         logger.info({ ...report }, "scan finished");
       } catch (error) {
+        if (!canRetry(error)) crash(logger, "scan failed", error);
         logger.error(
           { err: errorMessage(error) },
           "scan failed; the next scan retries",
         );
       }
       if (stop.signal.aborted) return;
-      await scan.sweep(Date.now() / 1000).catch((error) =>
-        logger.warn({ err: errorMessage(error) }, "bag sweep failed")
-      );
+      await scan.sweep(clock()).catch((error) => logger.warn({ err: errorMessage(error) }, "bag sweep failed"));
     })();
     return running;
   };

@@ -11,12 +11,10 @@
  */
 import type { Redis } from "ioredis";
 import { BAG_COUNT, BAG_SWEEP_CURSOR, BAGS_UNRESOLVED, FLIGHT_ARRIVALS, FLIGHTS_EXPIRED } from "../infra/keys.ts";
-import { LuaScript, scriptSource } from "../infra/scripts.ts";
+import { scriptsOf } from "../infra/scripts.ts";
 
 /** Keys SCAN visits a call: enough to keep up, few enough that one call stays well under a millisecond. */
 const SCAN_COUNT = 1000;
-
-const deleteScripts = new WeakMap<Redis, LuaScript>();
 
 /** How long the sweep keeps a bag whose journey it cannot tell, and when the sweep runs. */
 export interface SweepOptions {
@@ -29,19 +27,13 @@ export interface SweepOptions {
 export async function sweepOrphanBags(redis: Redis, options: SweepOptions): Promise<number> {
   const { keysPerScan } = options;
   if (keysPerScan === 0) return 0;
-  let deleteScript = deleteScripts.get(redis);
-  if (!deleteScript) {
-    // Loaded on first use by LuaScript.run (NOSCRIPT), like the scan's reads.
-    deleteScript = new LuaScript("delete_orphan_bags", scriptSource("delete_orphan_bags"), redis);
-    deleteScripts.set(redis, deleteScript);
-  }
   let cursor = (await redis.get(BAG_SWEEP_CURSOR)) ?? "0";
   let deleted = 0;
   for (let visited = 0; visited < keysPerScan;) {
     const [next, keys] = await redis.scan(cursor, "MATCH", "bag:id:*", "COUNT", SCAN_COUNT);
     cursor = next;
     visited += SCAN_COUNT;
-    if (keys.length > 0) deleted += await deleteOrphans(redis, deleteScript, keys, options);
+    if (keys.length > 0) deleted += await deleteOrphans(redis, keys, options);
     if (cursor === "0") break;
   }
   await redis.set(BAG_SWEEP_CURSOR, cursor);
@@ -52,7 +44,6 @@ export async function sweepOrphanBags(redis: Redis, options: SweepOptions): Prom
 
 async function deleteOrphans(
   redis: Redis,
-  deleteScript: LuaScript,
   bagKeys: string[],
   { nowSeconds, unresolvedSeconds }: SweepOptions,
 ): Promise<number> {
@@ -94,7 +85,7 @@ async function deleteOrphans(
   if (unresolved.length > 0) await redis.zadd(BAGS_UNRESOLVED, "NX", ...unresolved.flatMap((key) => [nowSeconds, key]));
   if (resolved.length > 0) await redis.zrem(BAGS_UNRESOLVED, ...resolved);
   if (orphans.length === 0) return 0;
-  return await deleteScript.run(
+  return await scriptsOf(redis).delete_orphan_bags.run(
     [BAG_COUNT, BAGS_UNRESOLVED, ...orphans.map((orphan) => orphan.key)],
     orphans.map((orphan) => orphan.flights),
   ) as number;

@@ -12,7 +12,7 @@ import {
   FLIGHTS_ARRIVED,
   FLIGHTS_EXPIRED,
 } from "../infra/keys.ts";
-import type { LuaScript } from "../infra/scripts.ts";
+import { scriptsOf } from "../infra/scripts.ts";
 
 /** Flights expired per call, so one call stays a short script. */
 const FLIGHTS_PER_CALL = 200;
@@ -20,7 +20,6 @@ const FLIGHTS_PER_CALL = 200;
 /** Deletes up to FLIGHTS_PER_CALL expired flights and their finished bags; returns what was deleted. */
 export async function expireOldFlights(
   redis: Redis,
-  script: LuaScript,
   nowSeconds: number,
   retentionSeconds: number,
 ): Promise<{ flights: number; bags: number }> {
@@ -56,6 +55,6 @@ export async function expireOldFlights(
   // The sweep needs to know a flight expired for as long as one pass over the bags takes: another retention period.
   const forgetBefore = nowSeconds - 2 * retentionSeconds;
   const args = [flightIds.length, forgetBefore, ...flightIds];
-  const [flights, bags] = await script.run(keys, args) as [number, number];
+  const [flights, bags] = await scriptsOf(redis).expire_flights.run(keys, args) as [number, number];
   return { flights, bags };
 }

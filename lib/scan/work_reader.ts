@@ -11,7 +11,8 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { nextDeparture, type WorkContent } from "../domain/work.ts";
 import { bagKey, flightKey } from "../infra/keys.ts";
-import { LuaScript, scriptSource } from "../infra/scripts.ts";
+import { UnreadableData } from "../infra/errors.ts";
+import { scriptsOf } from "../infra/scripts.ts";
 
 /** A flight whose stored data does not parse: why, and a digest of that data (it is retried once it changes). */
 export interface UnreadableFlight {
@@ -29,11 +30,6 @@ export const isUnreadable = (content: FlightWorkContent): content is UnreadableF
 
 const rawDigest = (parts: readonly (string | null)[]) =>
   createHash("sha1").update(JSON.stringify(parts)).digest("base64");
-
-/** Stored data that does not parse. */
-class UnreadableData extends Error {
-  override name = "UnreadableData";
-}
 
 /** Parses a stored JSON list of ids; throws UnreadableData when it is not one. */
 function parseIdList(text: string, key: string): string[] {
@@ -133,8 +129,6 @@ export async function readFlightWork(redis: Redis, flightIds: readonly string[])
   });
 }
 
-const readScripts = new WeakMap<Redis, LuaScript>();
-
 /** Keys per read_hash_fields.lua call: a script blocks Redis, so each call stays well under a millisecond. */
 const KEYS_PER_READ = 500;
 
@@ -143,11 +137,7 @@ const KEYS_PER_READ = 500;
  * sent together (ioredis pipelines them on the connection); the script is loaded on first use (NOSCRIPT).
  */
 async function readHashField(redis: Redis, keys: readonly string[], field: string): Promise<(string | null)[]> {
-  let script = readScripts.get(redis);
-  if (!script) {
-    script = new LuaScript("read_hash_fields", scriptSource("read_hash_fields"), redis);
-    readScripts.set(redis, script);
-  }
+  const script = scriptsOf(redis).read_hash_fields;
   const calls: Promise<unknown>[] = [];
   for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
     calls.push(script.run(keys.slice(start, start + KEYS_PER_READ), [field]));

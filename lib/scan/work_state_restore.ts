@@ -17,7 +17,7 @@ import { parseFlightWork, workDigest } from "../domain/work.ts";
 import { waitFor } from "../infra/poll.ts";
 import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "../infra/keys.ts";
 import type { Logger } from "../infra/log.ts";
-import { LuaScript, scriptSource } from "../infra/scripts.ts";
+import { scriptsOf } from "../infra/scripts.ts";
 
 /**
  * Makes the scanner restore its revisions from the work topic before its next scan. Called by the consumers
@@ -73,7 +73,7 @@ export async function restoreWorkStateIfLost(
     }
   });
   const flights = [...published].filter(([, work]) => work.arrival >= horizon);
-  const script = new LuaScript("restore_flight_work", scriptSource("restore_flight_work"), redis);
+  const script = scriptsOf(redis).restore_flight_work;
   let restored = 0;
   for (let start = 0; start < flights.length; start += FLIGHTS_PER_CALL) {
     const chunk = flights.slice(start, start + FLIGHTS_PER_CALL);

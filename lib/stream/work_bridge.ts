@@ -9,17 +9,17 @@ import { requireWorkStateRestore } from "../scan/work_state_restore.ts";
 import { createWorkStreamStore } from "./work_stream_store.ts";
 
 /** Builds and starts the bridge. */
-export async function startBridge({ config, logger, registry, kafka, redis }: ServiceContext) {
+export async function startBridge({ config, logger, registry, kafka, redis, clock }: ServiceContext) {
   const topic = config.topics.work;
   await ensureWorkTopics(kafka, config);
   const metrics = createBridgeMetrics(registry);
   const stream = config.stream.key;
   // The scanner publishes no flight that arrived more than DATA_RETENTION_SECONDS ago: its revision can go.
   const trim = { ...config.stream, revisionRetentionSeconds: config.scan.dataRetentionSeconds };
-  const streamStore = await createWorkStreamStore(redis, topic, stream, trim, (counts, records) => {
+  const streamStore = await createWorkStreamStore(redis, topic, stream, trim, clock, (counts, records) => {
     metrics.mirrored.inc(counts.appended);
     metrics.duplicates.inc(counts.duplicates);
-    const nowSeconds = Date.now() / 1000;
+    const nowSeconds = clock();
     for (const work of records) metrics.scanToStream.observe(Math.max(0, nowSeconds - work.scanned_at));
   });
   const consumer = new BatchConsumer<FlightWork>({

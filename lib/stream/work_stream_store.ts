@@ -1,15 +1,10 @@
 /** Appends work messages to the Redis Stream through lua/append_work_entries.lua. */
 import type { Redis } from "ioredis";
 import type { FlightWork } from "../domain/work.ts";
+import type { StoreRequest } from "../consume/partition_store.ts";
 import { bridgeOffsetsKey, bridgeRevisionArrivalsKey, bridgeRevisionsKey } from "../infra/keys.ts";
-import { loadScript } from "../infra/scripts.ts";
-import {
-  parseRecordedOffset,
-  type PartitionStore,
-  type StoreRequest,
-  type StoreResult,
-  toStoreResult,
-} from "../consume/partition_store.ts";
+import type { Clock } from "../infra/clock.ts";
+import { type PartitionStore, scriptStore } from "../consume/partition_store.ts";
 
 /**
  * Trimming of the stream: approximate maximum length and maximum age, and how long after a flight's
@@ -27,22 +22,25 @@ export interface AppendCounts {
   readonly duplicates: number;
 }
 
-/** Returns `store` and `recordedOffset` for mirroring `topic` into `stream`; `onAppended` receives each chunk's counts. */
-export async function createWorkStreamStore(
+/**
+ * Returns `store` and `recordedOffset` for mirroring `topic` into `stream`, trimming by `clock`;
+ * `onAppended` receives each chunk's counts.
+ */
+export function createWorkStreamStore(
   redis: Redis,
   topic: string,
   stream: string,
   trim: StreamTrim,
+  clock: Clock,
   onAppended: (counts: AppendCounts, records: readonly FlightWork[]) => void,
 ): Promise<PartitionStore<FlightWork>> {
-  const script = await loadScript(redis, "append_work_entries");
   const keys = [stream, bridgeOffsetsKey(stream), bridgeRevisionsKey(stream), bridgeRevisionArrivalsKey(stream)];
   const field = (partition: number) => `${topic}:${partition}`;
-
-  const store = async (request: StoreRequest<FlightWork>): Promise<StoreResult> => {
-    const minId = trim.maxAgeSeconds > 0 ? `${Date.now() - trim.maxAgeSeconds * 1000}-0` : "0";
+  const encode = (request: StoreRequest<FlightWork>) => {
+    const now = clock();
+    const minId = trim.maxAgeSeconds > 0 ? `${Math.floor((now - trim.maxAgeSeconds) * 1000)}-0` : "0";
     const forgetBefore = trim.revisionRetentionSeconds > 0
-      ? String(Math.floor(Date.now() / 1000) - trim.revisionRetentionSeconds)
+      ? String(Math.floor(now) - trim.revisionRetentionSeconds)
       : "0";
     const args: (string | number)[] = [
       field(request.partition),
@@ -68,14 +66,14 @@ export async function createWorkStreamStore(
       for (const [bag, departure] of bags) args.push(bag, departure, record.next_flights[bag] ?? "");
       for (const bag of removed) args.push(bag);
     }
-    const reply = await script.run(keys, args);
-    const result = toStoreResult(reply);
-    if (result.status === "applied") {
-      const [, , appended, duplicates] = reply as [number, number, number, number];
-      onAppended({ appended, duplicates }, request.records.map((parsed) => parsed.record));
-    }
-    return result;
+    return { keys, args };
   };
-  const recordedOffset = async (partition: number) => parseRecordedOffset(await redis.hget(keys[1]!, field(partition)));
-  return { store, recordedOffset };
+  return scriptStore<FlightWork>({
+    redis,
+    script: "append_work_entries",
+    offsets: { key: keys[1]!, field },
+    encode,
+    onApplied: ([, , appended = 0, duplicates = 0], request) =>
+      onAppended({ appended, duplicates }, request.records.map((parsed) => parsed.record)),
+  });
 }

@@ -1,5 +1,6 @@
 /** Builds a worker's ServiceContext for in-process tests, with a fresh metrics registry. */
 import { Registry } from "prom-client";
+import { systemClock } from "../../lib/infra/clock.ts";
 import type { Config } from "../../lib/infra/config.ts";
 import { createKafka } from "../../lib/infra/kafka.ts";
 import { connectRedis } from "../../lib/infra/redis.ts";
@@ -14,6 +15,7 @@ export async function testContext(config: Config): Promise<ServiceContext & { cl
     config,
     logger,
     registry: new Registry(),
+    clock: systemClock,
     kafka: createKafka(config, logger),
     redis,
     closeContext: async () => void (await redis.quit()),

@@ -5,7 +5,6 @@ import type { Config } from "../../lib/infra/config.ts";
 import { startFlightConsumer } from "../../lib/ingest/flight_consumer.ts";
 import { createProducer, ensureWorkTopics } from "../../lib/infra/kafka.ts";
 import { createScannerMetrics } from "../../lib/scan/scanner_metrics.ts";
-import { loadScript } from "../../lib/infra/scripts.ts";
 import { testContext } from "./context.ts";
 
 /** Starts both consumers on `config`'s topics. */
@@ -37,10 +36,6 @@ export async function createScanner(config: Config) {
   const scan = new ArrivalScan({
     redis: context.redis,
     producer,
-    claimScript: await loadScript(context.redis, "claim_flight_work"),
-    confirmScript: await loadScript(context.redis, "confirm_flight_work"),
-    failScript: await loadScript(context.redis, "fail_flight_work"),
-    expireScript: await loadScript(context.redis, "expire_flights"),
     metrics: createScannerMetrics(context.registry),
     config,
   });

@@ -57,11 +57,18 @@ export async function bridgeAppendCeiling(
 ) {
   await scratch.flushdb();
   try {
-    const store = await createWorkStreamStore(scratch, "bench-ceiling-work", "bench:ceiling:stream", {
-      maxLength,
-      maxAgeSeconds: 0,
-      revisionRetentionSeconds: 0,
-    }, () => {});
+    const store = await createWorkStreamStore(
+      scratch,
+      "bench-ceiling-work",
+      "bench:ceiling:stream",
+      {
+        maxLength,
+        maxAgeSeconds: 0,
+        revisionRetentionSeconds: 0,
+      },
+      () => Date.now() / 1000,
+      () => {},
+    );
     const laneRequests = Array.from({ length: lanes }, (_, lane) => {
       const mine = works.filter((_, index) => index % lanes === lane);
       const requests = [];

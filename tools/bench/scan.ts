@@ -9,7 +9,6 @@ import { createLogger } from "../../lib/infra/log.ts";
 import { createKafka, createProducer, ensureWorkTopics, type Producer } from "../../lib/infra/kafka.ts";
 import { connectRedis, type Redis } from "../../lib/infra/redis.ts";
 import { createScannerMetrics } from "../../lib/scan/scanner_metrics.ts";
-import { loadScript, type LuaScript } from "../../lib/infra/scripts.ts";
 import { CpuMeter, cpuPerUnit, stackPids } from "./cpu.ts";
 import type { FlightInfo } from "./produce.ts";
 
@@ -29,22 +28,12 @@ export async function createScanRig(env: Record<string, string | undefined>): Pr
   const redis = await connectRedis(config.redisUrl, "bench-scan");
   const producer: Producer = createProducer(kafka);
   await producer.connect();
-  const scripts: Record<"claim" | "confirm" | "fail" | "expire", LuaScript> = {
-    claim: await loadScript(redis, "claim_flight_work"),
-    confirm: await loadScript(redis, "confirm_flight_work"),
-    fail: await loadScript(redis, "fail_flight_work"),
-    expire: await loadScript(redis, "expire_flights"),
-  };
   return {
     redis,
     scanner: (windowSeconds, graceSeconds = 0) =>
       new ArrivalScan({
         redis,
         producer,
-        claimScript: scripts.claim,
-        confirmScript: scripts.confirm,
-        failScript: scripts.fail,
-        expireScript: scripts.expire,
         metrics: createScannerMetrics(new Registry()),
         config: loadConfig("arrival-scanner", {
           ...env,

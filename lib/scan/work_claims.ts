@@ -1,0 +1,93 @@
+/**
+ * The claim step of a scan: computes the work of a batch of flights and claims, through
+ * lua/claim_flight_work.lua, the revisions this scan publishes (or dead-letters, when the stored data is
+ * unreadable), with the bags each flight no longer has since its last published revision.
+ */
+import type { Redis } from "ioredis";
+import type { FlightWork, WorkContent } from "../domain/work.ts";
+import { workDigest } from "../domain/work.ts";
+import type { Config } from "../infra/config.ts";
+import { UnexpectedScriptReply } from "../infra/errors.ts";
+import { workStateKey } from "../infra/keys.ts";
+import type { Logger } from "../infra/log.ts";
+import { SCRIPT_CODES, scriptsOf } from "../infra/scripts.ts";
+import type { ScannerMetrics } from "./scanner_metrics.ts";
+import type { DeadWork } from "./work_dead_letters.ts";
+import { isUnreadable, readFlightWork } from "./work_reader.ts";
+
+/** What claiming reads and counts. */
+export interface ClaimDeps {
+  readonly redis: Redis;
+  readonly config: Config;
+  readonly metrics: ScannerMetrics;
+  readonly logger?: Logger;
+}
+
+/** Computes the work of `flightIds` and claims the revisions to publish (or to dead-letter, when unreadable). */
+export async function claimWork(deps: ClaimDeps, flightIds: string[], now: number, token: string) {
+  const { config, metrics, redis } = deps;
+  const contents = await readFlightWork(redis, flightIds);
+  const present = contents.flatMap((content) => (content ? [content] : []));
+  const claimArgs: (string | number)[] = [token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
+  for (const content of present) {
+    claimArgs.push(isUnreadable(content) ? `unreadable:${content.digest}` : workDigest(content));
+  }
+  const claims = await scriptsOf(redis).claim_flight_work.run(
+    present.map((content) => workStateKey(content.id)),
+    claimArgs,
+  ) as number[];
+
+  // Only a flight published before (a claim above revision 1) can have removed bags: the others cost no read.
+  const previousBags = await publishedBags(
+    deps,
+    present.flatMap((content, index) => claims[index]! > 1 && !isUnreadable(content) ? [content.id] : []),
+  );
+  const messages: FlightWork[] = [];
+  const dead: DeadWork[] = [];
+  const report = { unchanged: 0, claimedElsewhere: 0 };
+  present.forEach((content, index) => {
+    const claim = claims[index]!;
+    if (claim > 0 && isUnreadable(content)) {
+      dead.push({ id: content.id, revision: claim, reason: "unreadable", detail: content.unreadable });
+    } else if (claim > 0) {
+      const work = content as WorkContent;
+      const removed = (previousBags.get(work.id) ?? []).filter((bag) => !Object.hasOwn(work.bags, bag));
+      messages.push({ ...work, revision: claim, scanned_at: now, removed_bags: removed });
+    } else if (claim === SCRIPT_CODES.UNCHANGED) report.unchanged += 1;
+    else if (claim === SCRIPT_CODES.CLAIMED_ELSEWHERE) report.claimedElsewhere += 1;
+    else throw new UnexpectedScriptReply("claim_flight_work", claim);
+  });
+  metrics.claimConflicts.inc(report.claimedElsewhere);
+  return { messages, dead, report };
+}
+
+/**
+ * The bags of each flight's last published revision (`bags` of work:flight:<id>, recorded by
+ * confirm_flight_work.lua), in one pipelined round trip. A flight without one is left out.
+ */
+async function publishedBags(deps: ClaimDeps, flightIds: readonly string[]): Promise<Map<string, readonly string[]>> {
+  const bags = new Map<string, readonly string[]>();
+  if (flightIds.length === 0) return bags;
+  const pipeline = deps.redis.pipeline();
+  for (const id of flightIds) pipeline.hget(workStateKey(id), "bags");
+  ((await pipeline.exec()) ?? []).forEach(([error, reply], index) => {
+    if (error) throw error;
+    if (typeof reply !== "string") return;
+    const id = flightIds[index]!;
+    const list = parseBagList(reply);
+    if (list) bags.set(id, list);
+    else deps.logger?.warn({ flight: id }, "published bags unreadable; no removed bags listed for this flight");
+  });
+  return bags;
+}
+
+/** A stored JSON list of bag ids, or undefined when it is not one (not written by our scripts). */
+function parseBagList(text: string): readonly string[] | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value;
+  } catch {
+    // not JSON: reported by the caller
+  }
+  return undefined;
+}
