@@ -1,9 +1,10 @@
 /**
  * The text of `baggage-router --help`. Which variables exist comes from the code (loadConfig() and
  * loadProducerSettings() run against an environment that records what they look up); their defaults and
- * meanings come from the README's tables, embedded as text, so the README stays the one place they are written.
+ * meanings come from the tables of docs/configuration.md, embedded as text, so that page stays the one place they
+ * are written.
  */
-import readme from "../README.md" with { type: "text" };
+import configurationPage from "../docs/configuration.md" with { type: "text" };
 import { loadConfig } from "../lib/infra/config.ts";
 import { PROCESSES, type Registry } from "../lib/processes.ts";
 import { loadProducerSettings } from "../tools/producer/config.ts";
@@ -30,7 +31,7 @@ export const SERVICE_VARIABLES = variablesRead((env) => loadConfig("flight-consu
 export const PRODUCER_VARIABLES = variablesRead((env) => loadProducerSettings(5_000, env))
   .filter((name) => !SERVICE_VARIABLES.includes(name));
 
-/** A row of a README table of variables: `| \`A\`, \`B\` | default | meaning |`. */
+/** A row of a table of variables in docs/configuration.md: `| \`A\`, \`B\` | default | meaning |`. */
 export interface DocumentedVariables {
   readonly names: readonly string[];
   readonly defaultValue: string;
@@ -58,7 +59,7 @@ export function documentedVariables(markdown: string): DocumentedVariables[] {
 const plainText = (cell: string) =>
   cell.replaceAll("`", "").replaceAll("\\|", "|").replace(/\[([^\]]*)\]\([^)]*\)/g, "$1");
 
-/** Lines describing `names`: one per README row that holds any of them, then the ones the README lacks. */
+/** Lines describing `names`: one per documented row that holds any of them, then the ones the page lacks. */
 function variableLines(names: readonly string[], rows: readonly DocumentedVariables[], missing: string): string[] {
   const wanted = new Set(names);
   const entries: [string, string][] = [];
@@ -76,7 +77,7 @@ function variableLines(names: readonly string[], rows: readonly DocumentedVariab
 
 /** The whole help text of version `version`, with a line for each process of `registry`. */
 export function helpText(version: string, registry: Registry = PROCESSES): string {
-  const rows = documentedVariables(readme);
+  const rows = documentedVariables(configurationPage);
   const width = Math.max(...Object.keys(registry).map((name) => name.length));
   const commands = Object.entries(registry).map(([name, process]) =>
     `  ${name.padEnd(width)}  ${process.summary} (metrics port ${process.metricsPort})`
@@ -92,7 +93,7 @@ export function helpText(version: string, registry: Registry = PROCESSES): strin
     ...commands,
     "",
     "Environment variables (every command reads them once at start):",
-    ...variableLines(SERVICE_VARIABLES, rows, "see the README"),
+    ...variableLines(SERVICE_VARIABLES, rows, "see docs/configuration.md"),
     "",
     "Environment variables of the producer only:",
     ...variableLines(PRODUCER_VARIABLES, rows, "see the test producer's settings (tools/producer/config.ts)"),

@@ -24,8 +24,7 @@ import { errorMessage, type Logger } from "../infra/log.ts";
 import { canRetry, crash, retryUntilDone } from "../infra/retry.ts";
 import { settlesWithin } from "../infra/poll.ts";
 import type { ConsumerMetrics } from "./consumer_metrics.ts";
-import { parseChunk } from "./parse_chunk.ts";
-import type { Parsed, PartitionStore, StoreRequest } from "./partition_store.ts";
+import { parseChunk, type Parsed, type PartitionStore, type StoreRequest } from "./partition_store.ts";
 import { PartitionOffsets } from "./partition_offsets.ts";
 
 export type { Parsed, StoreRequest, StoreResult } from "./partition_store.ts";

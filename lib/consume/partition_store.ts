@@ -1,9 +1,12 @@
 /**
- * The contract between a BatchConsumer and what it stores into (the upserts, the work stream):
- * one idempotent call per chunk of a partition, and the offset Redis records for each partition.
+ * The contract between a BatchConsumer and what it stores into (the upserts, the work stream): a chunk of
+ * one partition parsed into valid records, one idempotent Lua call per chunk, and the offset Redis records
+ * for each partition.
  */
+import type { KafkaMessage } from "kafkajs";
 import type { Redis } from "ioredis";
-import { UnexpectedScriptReply } from "../infra/errors.ts";
+import { orderStamp } from "../domain/order_stamp.ts";
+import { InvalidMessage, UnexpectedScriptReply } from "../infra/errors.ts";
 import { loadScript, SCRIPT_CODES, type ScriptName } from "../infra/scripts.ts";
 
 /** A valid message with its offset, and its order stamp when it was sent without a key (see domain/order_stamp.ts). */
@@ -38,6 +41,39 @@ export interface PartitionStore<T> {
   readonly recordedOffset: (partition: number) => Promise<bigint>;
 }
 
+/** A message that broke the contract, with the reason for its dead letter. */
+export interface InvalidInput {
+  readonly message: KafkaMessage;
+  readonly reason: string;
+}
+
+/**
+ * Parses each message of `chunk` with `parse`; a message sent without a key gets an order stamp (see
+ * domain/order_stamp.ts). InvalidMessage marks a message invalid; any other error is a bug and is thrown.
+ */
+export function parseChunk<T>(
+  chunk: readonly KafkaMessage[],
+  partition: number,
+  parse: (message: KafkaMessage) => T,
+): { valid: Parsed<T>[]; invalid: InvalidInput[] } {
+  const valid: Parsed<T>[] = [];
+  const invalid: InvalidInput[] = [];
+  for (const message of chunk) {
+    try {
+      const record = parse(message);
+      valid.push(
+        message.key === null
+          ? { offset: message.offset, record, stamp: orderStamp(message.timestamp, partition, message.offset) }
+          : { offset: message.offset, record },
+      );
+    } catch (error) {
+      if (!(error instanceof InvalidMessage)) throw error;
+      invalid.push({ message, reason: error.reason });
+    }
+  }
+  return { valid, invalid };
+}
+
 /** Maps `{status, applied or recorded, inserted}` from the upsert and append scripts to a StoreResult. */
 export function toStoreResult(script: ScriptName, reply: unknown): StoreResult {
   const [status, appliedOrRecorded, inserted] = reply as [number, number, number];
@@ -56,6 +92,19 @@ export interface ScriptStoreOptions<T> {
   readonly encode: (request: StoreRequest<T>) => { keys: string[]; args: (string | number)[] };
   /** Called with the whole reply of a chunk that was applied (for the counts beyond the status). */
   readonly onApplied?: (reply: readonly number[], request: StoreRequest<T>) => void;
+}
+
+/**
+ * A PartitionStore over `script` recording each partition's offset in `offsetsKey`, keyed by the partition
+ * number (the upserts' appliedOffsetsKey(topic)).
+ */
+export function offsetsByPartition<T>(
+  redis: Redis,
+  script: ScriptName,
+  offsetsKey: string,
+  encode: ScriptStoreOptions<T>["encode"],
+): Promise<PartitionStore<T>> {
+  return scriptStore<T>({ redis, script, offsets: { key: offsetsKey, field: String }, encode });
 }
 
 /** A PartitionStore over one of the scripts that return {APPLIED | BEHIND, applied or recorded, …}. */

@@ -13,41 +13,43 @@ export type ErrorCode =
 
 /** An error of the project's own. */
 export abstract class RouterError extends Error {
-  abstract readonly code: ErrorCode;
-  /** Whether the same call may succeed later (a server coming back); false for bad input and bugs. */
-  abstract readonly canRetry: boolean;
+  /**
+   * @param code what went wrong, for logs and metrics
+   * @param canRetry whether the same call may succeed later (a server coming back); false for bad input and bugs
+   */
+  constructor(message: string, readonly code: ErrorCode, readonly canRetry: boolean) {
+    super(message);
+  }
 }
 
 /** A configuration value is missing or invalid: the process cannot start. */
 export class ConfigError extends RouterError {
   override name = "ConfigError";
-  readonly code = "CONFIG_INVALID";
-  readonly canRetry = false;
+  constructor(message: string) {
+    super(message, "CONFIG_INVALID", false);
+  }
 }
 
 /** A message from Kafka breaks the contract; `reason` is sent as the `error` header on the dead-letter topic. */
 export class InvalidMessage extends RouterError {
   override name = "InvalidMessage";
-  readonly code = "MESSAGE_INVALID";
-  readonly canRetry = false;
   constructor(readonly reason: string) {
-    super(reason);
+    super(reason, "MESSAGE_INVALID", false);
   }
 }
 
 /** Data stored in Redis does not parse (written by something else, or damaged). */
 export class UnreadableData extends RouterError {
   override name = "UnreadableData";
-  readonly code = "STORED_DATA_UNREADABLE";
-  readonly canRetry = false;
+  constructor(message: string) {
+    super(message, "STORED_DATA_UNREADABLE", false);
+  }
 }
 
 /** A Lua script answered something no caller knows: the scripts and the code disagree, a bug. */
 export class UnexpectedScriptReply extends RouterError {
   override name = "UnexpectedScriptReply";
-  readonly code = "SCRIPT_REPLY_UNKNOWN";
-  readonly canRetry = false;
   constructor(readonly script: string, readonly reply: unknown) {
-    super(`${script}.lua answered ${JSON.stringify(reply)}, which no caller knows`);
+    super(`${script}.lua answered ${JSON.stringify(reply)}, which no caller knows`, "SCRIPT_REPLY_UNKNOWN", false);
   }
 }

@@ -31,7 +31,7 @@ export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
 /** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */
 export const WORK_STATE = "work:state";
 
-/** Hash: partition -> last offset of the work topic mirrored into the stream. */
+/** Hash: "<topic>:<partition>" -> last offset of the work topic mirrored into the stream. */
 export const bridgeOffsetsKey = (stream: string) => `bridge:offsets:${stream}`;
 /** Hash: flight id -> highest work revision mirrored into the stream. */
 export const bridgeRevisionsKey = (stream: string) => `bridge:revisions:${stream}`;

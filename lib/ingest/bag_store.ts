@@ -3,29 +3,24 @@ import type { Redis } from "ioredis";
 import type { Bag } from "../domain/bag.ts";
 import { KEYED } from "../domain/order_stamp.ts";
 import { appliedOffsetsKey, BAG_COUNT, bagKey } from "../infra/keys.ts";
-import { type PartitionStore, scriptStore } from "../consume/partition_store.ts";
+import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
 
 /** Returns `store` (one Lua call per chunk) and `recordedOffset` for the bags of `topic`. */
 export function createBagStore(redis: Redis, topic: string): Promise<PartitionStore<Bag>> {
-  return scriptStore<Bag>({
-    redis,
-    script: "upsert_bags",
-    offsets: { key: appliedOffsetsKey(topic), field: String },
-    encode: (request) => {
-      const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
-      const offsets: string[] = [];
-      const itineraries: string[] = [];
-      let stamped = false;
-      for (const { offset, record, stamp } of request.records) {
-        keys.push(bagKey(record.id));
-        offsets.push(offset);
-        itineraries.push(JSON.stringify(record.flights));
-        if (stamp !== undefined) stamped = true;
-      }
-      // Messages with keys (the common case) send no stamps at all.
-      const stamps = stamped ? request.records.map((parsed) => parsed.stamp ?? KEYED).join(",") : "";
-      const head = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(","), stamps];
-      return { keys, args: [...head, ...itineraries] };
-    },
+  return offsetsByPartition<Bag>(redis, "upsert_bags", appliedOffsetsKey(topic), (request) => {
+    const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
+    const offsets: string[] = [];
+    const itineraries: string[] = [];
+    let stamped = false;
+    for (const { offset, record, stamp } of request.records) {
+      keys.push(bagKey(record.id));
+      offsets.push(offset);
+      itineraries.push(JSON.stringify(record.flights));
+      if (stamp !== undefined) stamped = true;
+    }
+    // Messages with keys (the common case) send no stamps at all.
+    const stamps = stamped ? request.records.map((parsed) => parsed.stamp ?? KEYED).join(",") : "";
+    const head = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(","), stamps];
+    return { keys, args: [...head, ...itineraries] };
   });
 }

@@ -1,4 +1,4 @@
-/** The Grafana dashboard, its provisioning, and the README section that documents it. */
+/** The Grafana dashboard, its provisioning, and docs/dashboard.md that documents it. */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -95,15 +95,15 @@ Deno.test("Grafana provisioning points at the compose Prometheus with the dashbo
   );
 });
 
-Deno.test("README.md documents every panel, every alert and the UIs", () => {
-  const readme = read("README.md");
+Deno.test("docs/dashboard.md documents every panel, every alert and the UIs", () => {
+  const page = read("docs/dashboard.md");
   const cell = (text: string) => new RegExp(`^\\| ${text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} +\\|`, "m");
   for (const row of PANEL_ROWS) {
-    assert.ok(readme.includes(row.title), `row ${row.title}`);
-    for (const panel of row.panels) assert.match(readme, cell(panel.title), `panel ${panel.title}`);
+    assert.ok(page.includes(row.title), `row ${row.title}`);
+    for (const panel of row.panels) assert.match(page, cell(panel.title), `panel ${panel.title}`);
   }
   for (const [, alert] of read("observability/alerts.yml").matchAll(/- alert: (\w+)/g)) {
-    assert.match(readme, cell(alert!), `alert ${alert}`);
+    assert.match(page, cell(alert!), `alert ${alert}`);
   }
-  for (const port of ["3000", "9090", "8081"]) assert.ok(readme.includes(`localhost:${port}`), `UI on port ${port}`);
+  for (const port of ["3000", "9090", "8081"]) assert.ok(page.includes(`localhost:${port}`), `UI on port ${port}`);
 });

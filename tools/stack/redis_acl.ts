@@ -1,6 +1,6 @@
 /**
  * The Redis ACL of the workers: only the commands they send (directly or from their Lua scripts) and
- * only the documented key patterns (README "Redis keys"). The `default` user stays the administrator.
+ * only the documented key patterns (docs/contracts.md, "Redis keys"). The `default` user stays the administrator.
  */
 
 /** Key patterns the workers may touch. */
