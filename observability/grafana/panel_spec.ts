@@ -59,6 +59,15 @@ export const series = (
   queries,
   ...(width === undefined ? {} : { width }),
 });
+/** A time-series panel of a single query, `expr` with its `legend`. */
+export const single = (
+  title: string,
+  expr: string,
+  legend: string,
+  description: string,
+  unit = "short",
+  width?: number,
+): PanelSpec => series(title, [q(expr, legend)], description, unit, width);
 /** A stat panel showing a Unix-seconds gauge as a date. */
 export const latest = (title: string, gauge: string, description: string): PanelSpec => ({
   title,

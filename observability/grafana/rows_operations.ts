@@ -1,5 +1,5 @@
 /** The operations rows of the dashboard: latencies, errors and dead letters, lag, Redis, the stream, processes. */
-import { q, quantiles, type RowSpec, series, total } from "./panel_spec.ts";
+import { q, quantiles, type RowSpec, series, single, total } from "./panel_spec.ts";
 
 export const OPERATIONS_ROWS: readonly RowSpec[] = [
   {
@@ -56,9 +56,10 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
   {
     title: "Errors and dead letters",
     panels: [
-      series(
+      single(
         "Dead-lettered messages / s",
-        [q("sum by (topic) (rate(invalid_messages_total[5m]))", "{{topic}}")],
+        "sum by (topic) (rate(invalid_messages_total[5m]))",
+        "{{topic}}",
         "Invalid messages sent to the dead-letter topic (the source topic plus .dlq), by source topic.",
         "ops",
       ),
@@ -86,21 +87,24 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
         ),
         redAbove: 1,
       },
-      series(
+      single(
         "Redis state resyncs (last hour)",
-        [q("sum by (topic) (increase(redis_state_resyncs_total[1h]))", "{{topic}}")],
+        "sum by (topic) (increase(redis_state_resyncs_total[1h]))",
+        "{{topic}}",
         "Partitions replayed from Kafka because Redis had lost their data.",
         "short",
       ),
-      series(
+      single(
         "Producer send retries / s",
-        [q("sum by (topic) (rate(producer_send_errors_total[5m]))", "{{topic}}")],
+        "sum by (topic) (rate(producer_send_errors_total[5m]))",
+        "{{topic}}",
         "Test producer sends that failed and were retried.",
         "ops",
       ),
-      series(
+      single(
         "Processes up",
-        [q("sum by (job) (up)", "{{job}}")],
+        "sum by (job) (up)",
+        "{{job}}",
         "Scraped targets answering, per job (replicas count separately).",
         "short",
         24,
@@ -123,16 +127,18 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
         "max(consumer_lag_messages)",
         "The partition furthest behind: one slow or hot partition shows here first.",
       ),
-      series(
+      single(
         "Lag by topic",
-        [q("sum by (topic) (consumer_lag_messages)", "{{topic}}")],
+        "sum by (topic) (consumer_lag_messages)",
+        "{{topic}}",
         "Messages behind each topic's high watermark, summed over partitions.",
         "short",
         12,
       ),
-      series(
+      single(
         "Lag by partition",
-        [q("max by (topic, partition) (consumer_lag_messages)", "{{topic}}/{{partition}}")],
+        "max by (topic, partition) (consumer_lag_messages)",
+        "{{topic}}/{{partition}}",
         "Messages behind per partition: one hot partition shows as one line.",
         "short",
         12,
@@ -155,22 +161,25 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
         "Redis memory used, resident set size and the maxmemory limit.",
         "bytes",
       ),
-      series(
+      single(
         "Commands / s",
-        [q("sum(rate(redis_commands_processed_total[1m]))", "commands/s")],
+        "sum(rate(redis_commands_processed_total[1m]))",
+        "commands/s",
         "Commands Redis processed.",
         "ops",
       ),
-      series("Keys by database", [q("sum by (db) (redis_db_keys)", "{{db}}")], "Keys in each Redis database.", "short"),
-      series(
+      single("Keys by database", "sum by (db) (redis_db_keys)", "{{db}}", "Keys in each Redis database.", "short"),
+      single(
         "Busy time by command (top 5)",
-        [q("topk(5, sum by (cmd) (rate(redis_commands_duration_seconds_total[1m])))", "{{cmd}}")],
+        "topk(5, sum by (cmd) (rate(redis_commands_duration_seconds_total[1m])))",
+        "{{cmd}}",
         "Share of Redis' single thread spent per command; evalsha is the Lua scripts.",
         "percentunit",
       ),
-      series(
+      single(
         "Connected clients",
-        [q("sum(redis_connected_clients)", "clients")],
+        "sum(redis_connected_clients)",
+        "clients",
         "Client connections to Redis.",
         "short",
       ),
@@ -195,9 +204,10 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
         "sum(bridge_entries_mirrored_total)",
         "Entries appended to the stream (one per bag).",
       ),
-      series(
+      single(
         "Work messages mirrored / s",
-        [q("sum(rate(bridge_work_messages_total[1m]))", "work messages/s")],
+        "sum(rate(bridge_work_messages_total[1m]))",
+        "work messages/s",
         "Work messages the bridge took from Kafka into the stream.",
         "ops",
         12,
@@ -212,16 +222,18 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
         "ops",
         12,
       ),
-      series(
+      single(
         "Work stream length",
-        [q("max(work_stream_length)", "entries")],
+        "max(work_stream_length)",
+        "entries",
         "Stream length over time (trimmed by STREAM_MAXLEN and STREAM_MAX_AGE_SECONDS).",
         "short",
         12,
       ),
-      series(
+      single(
         "Bridge lag",
-        [q('sum by (partition) (consumer_lag_messages{job="bridge"})', "partition {{partition}}")],
+        'sum by (partition) (consumer_lag_messages{job="bridge"})',
+        "partition {{partition}}",
         "Work messages waiting in Kafka for the bridge.",
         "short",
         12,
@@ -231,21 +243,24 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
   {
     title: "Processes",
     panels: [
-      series(
+      single(
         "Resident memory by job",
-        [q('sum by (job) (process_resident_memory_bytes{job!~"redis|prometheus"})', "{{job}}")],
+        'sum by (job) (process_resident_memory_bytes{job!~"redis|prometheus"})',
+        "{{job}}",
         "Memory of the workers (all replicas of a job summed).",
         "bytes",
       ),
-      series(
+      single(
         "CPU by job",
-        [q('sum by (job) (rate(process_cpu_seconds_total{job!~"redis|prometheus"}[1m]))', "{{job}}")],
+        'sum by (job) (rate(process_cpu_seconds_total{job!~"redis|prometheus"}[1m]))',
+        "{{job}}",
         "CPU cores used by the workers.",
         "short",
       ),
-      series(
+      single(
         "Event loop lag p99",
-        [q("max by (job) (nodejs_eventloop_lag_p99_seconds)", "{{job}}")],
+        "max by (job) (nodejs_eventloop_lag_p99_seconds)",
+        "{{job}}",
         "Event-loop delay of the workers: long Lua calls or big batches block it.",
         "s",
       ),

@@ -2,7 +2,7 @@
  * The original system's four dashboard rows: test data produced, flights and bags consumed into Redis,
  * what Redis stores, and the arriving-flight work produced (as flights and as bag items by outcome).
  */
-import { latest, q, type RowSpec, series, total } from "./panel_spec.ts";
+import { latest, q, type RowSpec, series, single, total } from "./panel_spec.ts";
 
 export const PIPELINE_ROWS: readonly RowSpec[] = [
   {
@@ -13,16 +13,18 @@ export const PIPELINE_ROWS: readonly RowSpec[] = [
         "sum(produced_test_flights_total)",
         "Flight messages the test producer published (acknowledged by Kafka).",
       ),
-      series(
+      single(
         "Flights produced / s",
-        [q("sum(rate(produced_test_flights_total[1m]))", "flights/s")],
+        "sum(rate(produced_test_flights_total[1m]))",
+        "flights/s",
         "Rate of flight messages published by the test producer.",
         "ops",
       ),
       total("Bags produced", "sum(produced_test_bags_total)", "Bag messages the test producer published."),
-      series(
+      single(
         "Bags produced / s",
-        [q("sum(rate(produced_test_bags_total[1m]))", "bags/s")],
+        "sum(rate(produced_test_bags_total[1m]))",
+        "bags/s",
         "Rate of bag messages published by the test producer.",
         "ops",
       ),
@@ -31,9 +33,10 @@ export const PIPELINE_ROWS: readonly RowSpec[] = [
         "latest_produced_flight_arrival_timestamp",
         "Arrival time of the latest flight the test producer published: how far ahead the test data reaches.",
       ),
-      series(
+      single(
         "Messages produced by topic / s",
-        [q("sum by (topic) (rate(produced_messages_total[1m]))", "{{topic}}")],
+        "sum by (topic) (rate(produced_messages_total[1m]))",
+        "{{topic}}",
         "Publishing rate per topic (flights, bags).",
         "ops",
       ),
@@ -47,9 +50,10 @@ export const PIPELINE_ROWS: readonly RowSpec[] = [
         "sum(processed_flights_total)",
         "Flight messages applied to Redis by all flight-consumer replicas.",
       ),
-      series(
+      single(
         "Flights consumed / s",
-        [q("sum(rate(processed_flights_total[1m]))", "flights/s")],
+        "sum(rate(processed_flights_total[1m]))",
+        "flights/s",
         "Rate of flights upserted into Redis.",
         "ops",
       ),
@@ -58,9 +62,10 @@ export const PIPELINE_ROWS: readonly RowSpec[] = [
         "sum(processed_bags_total)",
         "Bag messages applied to Redis by all bag-consumer replicas.",
       ),
-      series(
+      single(
         "Bags consumed / s",
-        [q("sum(rate(processed_bags_total[1m]))", "bags/s")],
+        "sum(rate(processed_bags_total[1m]))",
+        "bags/s",
         "Rate of bags upserted into Redis.",
         "ops",
       ),
@@ -119,9 +124,10 @@ export const PIPELINE_ROWS: readonly RowSpec[] = [
         "sum(produced_arriving_flight_work_total)",
         "arriving_flight_work messages published: one per arriving flight and revision.",
       ),
-      series(
+      single(
         "Work messages / s",
-        [q("sum(rate(produced_arriving_flight_work_total[1m]))", "flights/s")],
+        "sum(rate(produced_arriving_flight_work_total[1m]))",
+        "flights/s",
         "Rate of work messages (arriving flights) published.",
         "ops",
         12,
@@ -131,9 +137,10 @@ export const PIPELINE_ROWS: readonly RowSpec[] = [
         "sum(bag_work_items_total)",
         "Bags in all work messages published (a message holds every bag of its flight).",
       ),
-      series(
+      single(
         "Bag work items by outcome / s",
-        [q("sum by (outcome) (rate(bag_work_items_total[1m]))", "{{outcome}}")],
+        "sum by (outcome) (rate(bag_work_items_total[1m]))",
+        "{{outcome}}",
         "Bag work items per outcome: departure (next flight's departure time) or the code's name.",
         "ops",
         12,

@@ -5,13 +5,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crashRedis, startRedis, stopRedis } from "../../tools/stack/redis_server.ts";
+import { RestartableRedis } from "../../tools/chaos/restartable_redis.ts";
 import { portInUse } from "../../tools/stack/daemons.ts";
-import { loadStackSettings, type StackSettings } from "../../tools/stack/settings.ts";
+import { loadStackSettings } from "../../tools/stack/settings.ts";
 
-export class OwnRedis {
-  private constructor(readonly settings: StackSettings) {}
-
+/** A test's own Redis, removed with its folder at the end. */
+export class OwnRedis extends RestartableRedis {
   /** Starts a Redis with `persistence` ("none": only SAVE writes; "aof": appendfsync everysec). */
   static async start(persistence: "none" | "aof"): Promise<OwnRedis> {
     const dir = mkdtempSync(join(tmpdir(), "own-redis-"));
@@ -28,29 +27,18 @@ export class OwnRedis {
       STACK_KAFKA_CONTROLLER_PORT: String(port + 2),
       STACK_REDIS_PERSISTENCE: persistence,
     }));
-    await startRedis(own.settings);
+    await own.start();
     return own;
   }
 
-  get url(): string {
-    return `redis://127.0.0.1:${this.settings.redisPort}`;
-  }
-
-  /** Stops Redis without saving and starts it again: it comes back from its last snapshot (or its AOF). */
-  async restart(): Promise<void> {
-    await stopRedis(this.settings);
-    await startRedis(this.settings);
-  }
-
   /** SIGKILLs Redis and starts it again: it comes back with what it had written to disk. */
-  async crashAndRestart(): Promise<void> {
-    await crashRedis(this.settings);
-    await startRedis(this.settings);
+  crashAndRestart(): Promise<void> {
+    return this.restart("crash");
   }
 
   /** Stops Redis and removes its folder. */
   async remove(): Promise<void> {
-    await stopRedis(this.settings);
+    await this.stop();
     rmSync(this.settings.dir, { recursive: true, force: true });
   }
 }

@@ -55,35 +55,6 @@ export async function parseYaml(text: string): Promise<unknown> {
   return JSON.parse(result.stdout);
 }
 
-/** A long-running child process, killed at the end of a test. */
-export interface ChildProcess {
-  readonly output: () => string;
-  stop(): Promise<void>;
-}
-
-/** Starts `command` with its output kept for diagnostics. */
-export function spawnChild(command: string, args: string[]): ChildProcess {
-  const child = new Deno.Command(command, { args, cwd: ROOT, stdin: "null", stdout: "piped", stderr: "piped" })
-    .spawn();
-  let output = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) output += chunk;
-  };
-  const drained = Promise.all([collect(child.stdout), collect(child.stderr)]);
-  let done = false;
-  const exited = child.status.then(async () => {
-    done = true;
-    await drained;
-  });
-  return {
-    output: () => output,
-    stop: async () => {
-      if (!done) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
-
 /** One series of an instant query's answer. */
 export interface Sample {
   readonly metric: Record<string, string>;

@@ -23,16 +23,8 @@ import { freshRedis, isolatedEnvironment, produce, testKafka } from "../_helpers
 import { startWorker, type WorkerProcess } from "../_helpers/processes.ts";
 import { appliedMessages } from "../_helpers/redis_state.ts";
 import { TEST_STACK_ENV } from "../_helpers/test_stack.ts";
-import {
-  type ChildProcess,
-  instantQuery,
-  metricNames,
-  parseYaml,
-  ROOT,
-  run,
-  spawnChild,
-  storedMetricNames,
-} from "./_tools.ts";
+import { type ChildProcess, spawnChild } from "../../tools/processes.ts";
+import { instantQuery, metricNames, parseYaml, ROOT, run, storedMetricNames } from "./_tools.ts";
 
 /** Each process on its default metrics port plus 10,000, clear of a running dev stack. */
 const PORTS = Object.fromEntries(
@@ -41,6 +33,8 @@ const PORTS = Object.fromEntries(
 const PROMETHEUS = "127.0.0.1:19090";
 const EXPORTER = "127.0.0.1:19121";
 const BASE_URL = `http://${PROMETHEUS}`;
+/** The environment of Prometheus and the exporter: only PATH (their flags say the rest). */
+const TOOL_ENV = { PATH: Deno.env.get("PATH") };
 
 const missing = (() => {
   try {
@@ -79,15 +73,14 @@ Deno.test({
     };
     const diagnostics = () =>
       Object.entries(workers).map(([name, worker]) => `--- ${name}\n${worker.output().slice(-2000)}`).join("\n") +
-      children.map((child) => `\n--- prometheus/exporter\n${child.output().slice(-2000)}`).join("");
+      children.map((child) => `\n--- ${child.name}\n${child.output().slice(-2000)}`).join("");
     try {
       const redisAddress = new URL(env.REDIS_URL ?? TEST_STACK_ENV.REDIS_URL);
-      children.push(spawnChild("prometheus-redis-exporter", [
-        "-redis.addr",
-        `redis://${redisAddress.host}`,
-        "-web.listen-address",
-        EXPORTER,
-      ]));
+      children.push(spawnChild({
+        command: "prometheus-redis-exporter",
+        args: ["-redis.addr", `redis://${redisAddress.host}`, "-web.listen-address", EXPORTER],
+        env: TOOL_ENV,
+      }));
       const configFile = join(dir, "prometheus.yml");
       const services = Object.fromEntries(
         Object.entries(PORTS).map(([service, port]) => [service, `127.0.0.1:${port}`]),
@@ -102,7 +95,11 @@ Deno.test({
           rulesFile: ALERT_RULES_FILE,
         }),
       );
-      children.push(spawnChild("prometheus", prometheusArgs(configFile, join(dir, "data"), PROMETHEUS)));
+      children.push(spawnChild({
+        command: "prometheus",
+        args: prometheusArgs(configFile, join(dir, "data"), PROMETHEUS),
+        env: TOOL_ENV,
+      }));
       await waitFor(
         async () => (await fetch(`${BASE_URL}/-/ready`).then((r) => r.body?.cancel().then(() => r.ok))),
         30_000,

@@ -6,14 +6,15 @@ import { BENCH_BROKERS, benchKafkaClasspath } from "./bench_stack.ts";
 import { runToEnd } from "../processes.ts";
 import { environment } from "../../lib/infra/runtime.ts";
 
+/** Runs Kafka's tool `tool` (a class of org.apache.kafka.tools) with `args`; resolves with its output. */
+function kafkaTool(tool: string, args: readonly string[]): Promise<string> {
+  const { classpath, log4j } = benchKafkaClasspath();
+  return runToEnd("java", [log4j, "-cp", classpath, `org.apache.kafka.tools.${tool}`, ...args], environment());
+}
+
 /** Kafka's ProducerPerformance: `records` records of `recordBytes` bytes, acks=all like our producers; records/s. */
 export async function brokerProduceCeiling(topic: string, records: number, recordBytes: number): Promise<number> {
-  const { classpath, log4j } = benchKafkaClasspath();
-  const output = await runToEnd("java", [
-    log4j,
-    "-cp",
-    classpath,
-    "org.apache.kafka.tools.ProducerPerformance",
+  const output = await kafkaTool("ProducerPerformance", [
     "--topic",
     topic,
     "--num-records",
@@ -25,7 +26,7 @@ export async function brokerProduceCeiling(topic: string, records: number, recor
     "--producer-props",
     `bootstrap.servers=${BENCH_BROKERS}`,
     "acks=all",
-  ], environment());
+  ]);
   // The last summary line: "N records sent, R records/sec (M MB/sec), …".
   const summaries = [...output.matchAll(/(\d+) records sent, ([\d.]+) records\/sec/g)];
   const last = summaries.at(-1);
@@ -35,12 +36,7 @@ export async function brokerProduceCeiling(topic: string, records: number, recor
 
 /** Kafka's ConsumerPerformance reading `messages` messages of `topic` from the start; messages/s while fetching. */
 export async function brokerConsumeCeiling(topic: string, messages: number, group: string): Promise<number> {
-  const { classpath, log4j } = benchKafkaClasspath();
-  const output = await runToEnd("java", [
-    log4j,
-    "-cp",
-    classpath,
-    "org.apache.kafka.tools.ConsumerPerformance",
+  const output = await kafkaTool("ConsumerPerformance", [
     "--bootstrap-server",
     BENCH_BROKERS,
     "--topic",
@@ -51,7 +47,7 @@ export async function brokerConsumeCeiling(topic: string, messages: number, grou
     group,
     "--timeout",
     "30000",
-  ], environment());
+  ]);
   // Header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
   // rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec (the last excludes the group join).
   const lines = output.trim().split("\n");

@@ -6,6 +6,11 @@
 import type { Redis } from "../../lib/infra/redis.ts";
 import { delay } from "../../lib/infra/poll.ts";
 
+/** How often the counter is read. */
+const POLL_MS = 50;
+/** The window after all processes run must hold at least this share of the work, or the first movement is used. */
+const MIN_STEADY_SHARE = 0.2;
+
 /** A measured stage: how much was done and how fast. */
 export interface Throughput {
   /** Units done in the measured window. */
@@ -17,10 +22,6 @@ export interface Throughput {
   /** Whether the window began once every process was running (else at the first movement). */
   readonly steady: boolean;
 }
-
-const POLL_MS = 50;
-/** The window after all processes run must hold at least this share of the work, or the first movement is used. */
-const MIN_STEADY_SHARE = 0.2;
 
 /**
  * Polls `read` until it returns at least `target`; throws after `timeoutMs` without progress.

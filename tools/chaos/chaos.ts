@@ -69,7 +69,7 @@ async function runAll(settings: ChaosSettings, stack: ChaosStack): Promise<Repor
     log(`scenario ${label}…`);
     try {
       await stack.up(); // a failed scenario may have left a server stopped
-      await stack.useRedisPersistence(scenario.redisPersistence ?? "none");
+      await stack.redis.usePersistence(scenario.redisPersistence ?? "none");
       const run = await PipelineRun.create(`s${number}`, stack, dataset, settings, scenario.replicas);
       const outcome = await run.execute((r) => scenario.inject(r, seededRandom(settings.seed * 31 + number)));
       rows.push(reportRow(label, outcome, compareStates(baseline.state, outcome.state), settings.maxRssMb));

@@ -13,34 +13,14 @@ import { ensureTopics } from "../../lib/infra/kafka.ts";
 import { waitFor } from "../../lib/infra/poll.ts";
 import { connectRedis, type Redis } from "../../lib/infra/redis.ts";
 import type { ChaosDataset } from "./dataset.ts";
+import type { FaultRecord } from "./faults.ts";
 import { producePhase, workerEnv } from "./feed.ts";
 import { applied, type Component, type Progress, ProgressMonitor, summary } from "./progress.ts";
 import type { ChaosSettings } from "./settings.ts";
 import type { ChaosStack } from "./stack.ts";
+import { RunStages } from "./stages.ts";
 import { type FinalState, readFinalState } from "./state.ts";
 import { type Role, WorkerPool } from "./workers.ts";
-
-export const STAGES = [
-  "started",
-  "produced1",
-  "consumed1",
-  "scanned1",
-  "mirrored1",
-  "produced2",
-  "consumed2",
-  "scanned2",
-  "mirrored2",
-  "verified",
-] as const;
-export type Stage = typeof STAGES[number];
-
-/** A fault a scenario injected, and how long the pipeline took to recover from it. */
-export interface FaultRecord {
-  readonly what: string;
-  readonly recoverySeconds: number;
-  /** A fault planned but not injected (the worker's work was over before its moment). */
-  readonly skipped?: boolean;
-}
 
 /** What a run leaves: its duration, faults, final state and resource figures. */
 export interface RunOutcome {
@@ -55,6 +35,7 @@ export interface RunOutcome {
 const STREAM = "stream:arriving_flight_work";
 const SCANNER: Role = "arrival-scanner";
 
+/** One run of the pipeline on the chaos stack: its topics, worker processes, progress and stages. */
 export class PipelineRun {
   readonly id: string;
   readonly topics: { readonly flights: string; readonly bags: string; readonly work: string };
@@ -63,10 +44,10 @@ export class PipelineRun {
   readonly redis: Redis;
   /** Scanner replicas a fault killed for good (scenario 5): scan rounds go on without them. */
   readonly retired = new Set<number>();
+  /** The stages reached so far, and the actions scenarios hooked on the next ones. */
+  readonly stages = new RunStages((message) => this.debug(message));
   private readonly kafka: Kafka;
   private readonly admin;
-  private stage = -1;
-  private readonly hooks = new Map<Stage, (() => Promise<void>)[]>();
   private readonly aborted = Promise.withResolvers<never>();
 
   private constructor(
@@ -105,27 +86,6 @@ export class PipelineRun {
     return workerEnv(this.stack, { ...this.topics, stream: STREAM }, `${role}-${this.id}`);
   }
 
-  /** Whether the run has reached `stage`. */
-  reached(stage: Stage): boolean {
-    return this.stage >= STAGES.indexOf(stage);
-  }
-
-  /** Runs `action` when the run reaches `stage`, before it goes on; resolves with its result. */
-  at<T>(stage: Stage, action: () => Promise<T>): Promise<T> {
-    const done = Promise.withResolvers<T>();
-    const list = this.hooks.get(stage) ?? [];
-    list.push(async () => {
-      try {
-        done.resolve(await action());
-      } catch (error) {
-        done.reject(error);
-        throw error;
-      }
-    });
-    this.hooks.set(stage, list);
-    return done.promise;
-  }
-
   /** Waits until `condition` holds for the latest progress sample. */
   async until(condition: (progress: Progress) => boolean, what: string): Promise<void> {
     await this.bounded(what, () => condition(this.monitor.latest), 4);
@@ -148,19 +108,19 @@ export class PipelineRun {
       for (const role of ["flight-consumer", "bag-consumer", "bridge"] as const) {
         for (let replica = 0; replica < this.replicas; replica++) this.pool.start(role, replica);
       }
-      await this.advance("started");
+      await this.stages.advance("started");
       const faults = inject(this);
       // A failing fault ends the run's waits at once (and its rejection is handled if the run fails first).
       faults.catch((error) => this.aborted.reject(error));
       await this.produce(0, this.settings.produceMs);
-      await this.advance("produced1");
+      await this.stages.advance("produced1");
       await this.phase(0);
       await this.produce(1, 0);
-      await this.advance("produced2");
+      await this.stages.advance("produced2");
       await this.phase(1);
       const records = await faults;
       await this.phase(1, true);
-      await this.advance("verified");
+      await this.stages.advance("verified");
       const seconds = (Date.now() - started) / 1000;
       await this.pool.close();
       await this.monitor.stop();
@@ -208,8 +168,8 @@ export class PipelineRun {
         // process is up (the consumers' start-up includes joining the group).
         const idleIsRecovered = (restarted && this.pool.started(restarted.role, restarted.replica)) ||
           (component === "bridge"
-            ? this.reached("scanned1") && (!this.reached("consumed2") || this.reached("scanned2"))
-            : this.reached("produced1"));
+            ? this.stages.reached("scanned1") && (!this.stages.reached("consumed2") || this.stages.reached("scanned2"))
+            : this.stages.reached("produced1"));
         const topic = component === "bridge" ? this.topics.work : this.topics[component];
         for (const [partition, last] of await this.lastOffsets(topic)) {
           const offset = now.offsets[component].get(partition) ?? -1;
@@ -229,12 +189,6 @@ export class PipelineRun {
     if (this.settings.debug) console.error(`chaos ${this.label} ${new Date().toISOString()}: ${message}`);
   }
 
-  private async advance(stage: Stage): Promise<void> {
-    this.stage = STAGES.indexOf(stage);
-    this.debug(`stage ${stage}`);
-    for (const hook of this.hooks.get(stage) ?? []) await hook();
-  }
-
   /** Consumes, scans and mirrors phase `phase`; when verifying, scans only if the work is not all confirmed. */
   private async phase(phase: 0 | 1, verifying = false): Promise<void> {
     const n = phase === 0 ? 1 : 2;
@@ -247,15 +201,15 @@ export class PipelineRun {
       const progress = await this.monitor.sample();
       return applied(progress.offsets.flights) >= applied(flights) && applied(progress.offsets.bags) >= applied(bags);
     });
-    if (!verifying) await this.advance(`consumed${n}`);
+    if (!verifying) await this.stages.advance(`consumed${n}`);
     if (!verifying || (await this.monitor.sample()).scanner < this.monitor.expected.size) await this.scanRound(n);
-    if (!verifying) await this.advance(`scanned${n}`);
+    if (!verifying) await this.stages.advance(`scanned${n}`);
     const work = applied(await this.lastOffsets(this.topics.work));
     await this.bounded(
       `mirroring phase ${n}`,
       async () => applied((await this.monitor.sample()).offsets.bridge) >= work,
     );
-    if (!verifying) await this.advance(`mirrored${n}`);
+    if (!verifying) await this.stages.advance(`mirrored${n}`);
   }
 
   /**

@@ -1,16 +1,15 @@
 /** The chaos suite's own Redis and Kafka (stack/ modules with the chaos folder and ports), stopped and restarted at will. */
-import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { environment } from "../../lib/infra/runtime.ts";
 import { startKafka, stopKafka } from "../stack/kafka_broker.ts";
-import { crashRedis, startRedis, stopRedis } from "../stack/redis_server.ts";
 import { loadStackSettings, type StackSettings } from "../stack/settings.ts";
+import { RestartableRedis } from "./restartable_redis.ts";
 import type { ChaosSettings } from "./settings.ts";
 
 /** Start and stop functions for the chaos stack's servers. */
 export class ChaosStack {
   readonly settings: StackSettings;
-  private persistence: StackSettings["redisPersistence"] = "none";
+  /** The stack's Redis, which runs without persistence until a scenario asks for another. */
+  readonly redis: RestartableRedis;
 
   constructor(stack: ChaosSettings["stack"]) {
     // Only where the Kafka jars are and how big the broker is come from the environment: no password, port or
@@ -30,71 +29,27 @@ export class ChaosStack {
       STACK_KAFKA_PORT: String(stack.kafkaPort),
       STACK_KAFKA_CONTROLLER_PORT: String(stack.kafkaControllerPort),
     });
+    this.redis = new RestartableRedis(this.settings);
   }
 
   get redisUrl(): string {
-    return `redis://127.0.0.1:${this.settings.redisPort}`;
+    return this.redis.url;
   }
 
   get brokers(): string {
     return `127.0.0.1:${this.settings.kafkaPort}`;
   }
 
-  /** The settings Redis runs with now: its persistence changes between scenarios. */
-  private get redisSettings(): StackSettings {
-    return { ...this.settings, redisPersistence: this.persistence };
-  }
-
   /** Starts both servers (a no-op for one already running) and waits until they answer. */
   async up(): Promise<void> {
-    await startRedis(this.redisSettings);
+    await this.redis.start();
     await startKafka(this.settings);
   }
 
   /** Stops both servers. */
   async down(): Promise<void> {
     await stopKafka(this.settings);
-    await stopRedis(this.settings);
-  }
-
-  /** Stops Redis, removes what it wrote to disk, and starts it again empty. */
-  async restartRedisEmpty(): Promise<void> {
-    await stopRedis(this.settings);
-    this.removeRedisFiles();
-    await startRedis(this.redisSettings);
-  }
-
-  /** Restarts Redis empty with `persistence` when it runs with another. */
-  async useRedisPersistence(persistence: StackSettings["redisPersistence"]): Promise<void> {
-    if (persistence === this.persistence) return;
-    this.persistence = persistence;
-    await this.restartRedisEmpty();
-  }
-
-  /** Stops Redis without saving and starts it again: it comes back from its last SAVE (or its AOF). */
-  async restartRedis(): Promise<void> {
-    await stopRedis(this.settings);
-    await startRedis(this.redisSettings);
-  }
-
-  /** SIGKILLs Redis and starts it again with what it had written to disk. */
-  async crashRedis(): Promise<void> {
-    await crashRedis(this.settings);
-    await startRedis(this.redisSettings);
-  }
-
-  stopRedis(): Promise<boolean> {
-    return stopRedis(this.settings);
-  }
-
-  startRedis(): Promise<void> {
-    return startRedis(this.redisSettings);
-  }
-
-  private removeRedisFiles(): void {
-    const dir = join(this.settings.dir, "redis");
-    rmSync(join(dir, "dump.rdb"), { force: true });
-    rmSync(join(dir, "appendonlydir"), { recursive: true, force: true });
+    await this.redis.stop();
   }
 
   stopKafka(): Promise<boolean> {
