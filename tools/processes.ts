@@ -135,6 +135,39 @@ export async function runToEnd(
   return child.output();
 }
 
+/** The output of a finished command. */
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `command args` to completion (inheriting the environment) in `cwd` (default ROOT), feeding `stdin`
+ * when given; stdout and stderr come back apart, whatever the exit code.
+ */
+export async function runCommand(
+  command: string,
+  args: readonly string[],
+  { cwd = ROOT, stdin }: { cwd?: string; stdin?: string } = {},
+): Promise<CommandResult> {
+  const child = new Deno.Command(command, {
+    args: [...args],
+    cwd,
+    stdin: stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(stdin));
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
 /** Runs a command to completion synchronously (inheriting the environment), throwing with its output when it fails. */
 export function runSync(command: string, args: string[], options: { cwd?: string } = {}): string {
   const result = spawnSync(command, args, { cwd: options.cwd, encoding: "utf8" });

@@ -80,6 +80,11 @@ class EnvReader {
     return fallback;
   }
 
+  /** Throws ConfigError naming every problem found, unless there is none: `action` is what cannot happen. */
+  assertValid(action: string): void {
+    if (this.errors.length > 0) throw new ConfigError(action, this.errors);
+  }
+
   fail(name: string, rule: string, value: string): void {
     this.failed.add(name);
     this.errors.push(`'${name}' ${rule}, got ${JSON.stringify(value)}`);
@@ -253,7 +258,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       String(config.scan.batchFlights),
     );
   }
-  if (r.errors.length > 0) throw new ConfigError(`Cannot start: ${r.errors.join("; ")}`);
+  r.assertValid("Cannot start");
   return deepFreeze(config);
 }
 

@@ -22,11 +22,11 @@ export abstract class RouterError extends Error {
   }
 }
 
-/** A configuration value is missing or invalid: the process cannot start. */
+/** Configuration values are missing or invalid: `action` cannot happen; `problems` names each variable and value. */
 export class ConfigError extends RouterError {
   override name = "ConfigError";
-  constructor(message: string) {
-    super(message, "CONFIG_INVALID", false);
+  constructor(action: string, readonly problems: readonly string[]) {
+    super(`${action}: ${problems.join("; ")}`, "CONFIG_INVALID", false);
   }
 }
 
@@ -38,11 +38,11 @@ export class InvalidMessage extends RouterError {
   }
 }
 
-/** Data stored in Redis does not parse (written by something else, or damaged). */
+/** What the Redis key `key` holds does not parse (written by something else, or damaged). */
 export class UnreadableData extends RouterError {
   override name = "UnreadableData";
-  constructor(message: string) {
-    super(message, "STORED_DATA_UNREADABLE", false);
+  constructor(readonly key: string, problem: string) {
+    super(`${key} ${problem}`, "STORED_DATA_UNREADABLE", false);
   }
 }
 

@@ -37,10 +37,10 @@ function parseIdList(text: string, key: string): string[] {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new UnreadableData(`${key} holds no JSON`);
+    throw new UnreadableData(key, "holds no JSON");
   }
   if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
-    throw new UnreadableData(`${key} holds no list of ids`);
+    throw new UnreadableData(key, "holds no list of ids");
   }
   return value as string[];
 }
@@ -63,7 +63,7 @@ export async function readFlightWork(redis: Redis, flightIds: readonly string[])
     if (arrival === null) return null;
     const id = flightIds[index]!;
     try {
-      if (!Number.isFinite(Number(arrival))) throw new UnreadableData(`${flightKey(id)} holds no arrival time`);
+      if (!Number.isFinite(Number(arrival))) throw new UnreadableData(flightKey(id), "holds no arrival time");
       return { arrival: Number(arrival), bags: parseIdList(bags ?? "[]", flightKey(id)) };
     } catch (error) {
       unreadable.set(index, { id, unreadable: reasonOf(error), digest: rawDigest([arrival, bags]) });

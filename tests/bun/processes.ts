@@ -3,6 +3,7 @@
  * (`bun run <entrypoint>`), and from the compiled binary (`baggage-router <command>`).
  */
 import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
+import { runCommand } from "../../tools/processes.ts";
 import { startProcess, startWorker, type WorkerProcess } from "../_helpers/processes.ts";
 
 export { startProcess };
@@ -33,15 +34,9 @@ export function binaryLauncher(binary: string, cwd: string): Launcher {
   return { name: "binary", start: (service, env) => startProcess(binary, [service], env, cwd) };
 }
 
-/** Runs `command args` to the end and returns its exit code and output. */
-export async function runToEnd(command: string, args: string[], cwd?: string) {
-  const { code, stdout, stderr } = await new Deno.Command(command, {
-    args,
-    ...(cwd ? { cwd } : {}),
-    stdin: "null",
-  }).output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+/** Runs `command args` to the end (in `cwd`, default the repository root) and returns its exit code and output. */
+export function runToEnd(command: string, args: string[], cwd?: string) {
+  return runCommand(command, args, cwd === undefined ? {} : { cwd });
 }
 
 /** The JSON lines of `output` (logs and printed entries), skipping anything else a runtime prints. */

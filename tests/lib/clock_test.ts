@@ -29,8 +29,8 @@ Deno.test("createWorkStreamStore() forgets the revisions of flights older than t
     });
     await store.store(request(0, first));
     assert.deepEqual(await redis.hgetall(bridgeRevisionsKey(stream)), { FL_0: "1" });
-    // An hour and more after FL_0 arrived (at T) by the store's clock: its revision is forgotten.
-    now = T + 3602;
+    // An hour after FL_1 arrived (at T + 1), by the store's clock: FL_0's revision (arrived at T) is forgotten.
+    now = T + 3601;
     await store.store(request(1, second));
     assert.deepEqual(await redis.hgetall(bridgeRevisionsKey(stream)), { FL_1: "1" });
   } finally {

@@ -4,35 +4,15 @@
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { type CommandResult, runCommand } from "../../tools/processes.ts";
 import { installDebianPackage } from "../../tools/stack/prometheus_server.ts";
 
 /** The repository root. */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
-/** The output of a finished command. */
-export interface CommandResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Runs `command` to completion in the repository root, feeding `stdin` when given. */
-export async function run(command: string, args: string[], stdin?: string): Promise<CommandResult> {
-  const child = new Deno.Command(command, {
-    args,
-    cwd: ROOT,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const { code, stdout, stderr } = await child.output();
-  const decoder = new TextDecoder();
-  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+export function run(command: string, args: string[], stdin?: string): Promise<CommandResult> {
+  return runCommand(command, args, stdin === undefined ? {} : { stdin });
 }
 
 /** Debian's Python (the one docker-compose runs on), not another python3 that may come first on PATH. */

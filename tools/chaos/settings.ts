@@ -1,5 +1,5 @@
 /** The chaos suite's settings (CHAOS_* variables), validated once; the stack's ports are its own, never a shared stack's. */
-import { ConfigError, EnvReader } from "../../lib/infra/config.ts";
+import { EnvReader } from "../../lib/infra/config.ts";
 import { environment } from "../../lib/infra/runtime.ts";
 
 /** Ports of the dev stack and the shared test stack: the chaos suite stops and restarts its servers, so never these. */
@@ -60,7 +60,7 @@ export function loadChaosSettings(env: Record<string, string | undefined> = envi
   if (new Set([redisPort, kafkaPort, kafkaControllerPort]).size < 3) {
     r.fail("CHAOS_REDIS_PORT, CHAOS_KAFKA_PORT, CHAOS_KAFKA_CONTROLLER_PORT", "must be three different ports", "");
   }
-  if (r.errors.length > 0) throw new ConfigError(`Cannot run the chaos suite: ${r.errors.join("; ")}`);
+  r.assertValid("Cannot run the chaos suite");
   return Object.freeze(settings);
 }
 

@@ -18,7 +18,7 @@
  * The three rates must add up to at most 1. A flight carries at most 3 × ⌈PRODUCER_BAGS_PER_HOUR /
  * PRODUCER_FLIGHTS_PER_HOUR⌉ bags (see flightCapacity()), which must not exceed the consumers' MAX_BAGS_PER_FLIGHT.
  */
-import { ConfigError, EnvReader } from "../../lib/infra/config.ts";
+import { EnvReader } from "../../lib/infra/config.ts";
 import { environment } from "../../lib/infra/runtime.ts";
 import { flightCapacity, MAX_LEGS } from "./dataset.ts";
 
@@ -82,6 +82,6 @@ export function loadProducerSettings(
       String(settings.bagsPerHour),
     );
   }
-  if (r.errors.length > 0) throw new ConfigError(`Cannot start: ${r.errors.join("; ")}`);
+  r.assertValid("Cannot start");
   return Object.freeze(settings);
 }

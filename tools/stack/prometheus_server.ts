@@ -9,7 +9,7 @@ import { createConnection } from "node:net";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { ConfigError, EnvReader } from "../../lib/infra/config.ts";
+import { EnvReader } from "../../lib/infra/config.ts";
 import { isServiceName, PROCESSES, type ServiceName } from "../../lib/processes.ts";
 import { waitFor } from "../../lib/infra/poll.ts";
 import { environment } from "../../lib/infra/runtime.ts";
@@ -83,7 +83,7 @@ export function loadPrometheusSettings(env: Record<string, string | undefined> =
   if (r.valid("STACK_PROMETHEUS_PORT", "STACK_REDIS_EXPORTER_PORT") && settings.port === settings.redisExporterPort) {
     r.fail("STACK_REDIS_EXPORTER_PORT", "must differ from STACK_PROMETHEUS_PORT", String(settings.redisExporterPort));
   }
-  if (r.errors.length > 0) throw new ConfigError(`Cannot start Prometheus: ${r.errors.join("; ")}`);
+  r.assertValid("Cannot start Prometheus");
   return Object.freeze(settings);
 }
 

@@ -1,7 +1,7 @@
 /** Where and how the local stack runs; every value can be overridden by an environment variable. */
 import { join, resolve } from "node:path";
 import { homedir } from "node:os";
-import { ConfigError, EnvReader } from "../../lib/infra/config.ts";
+import { EnvReader } from "../../lib/infra/config.ts";
 import { environment } from "../../lib/infra/runtime.ts";
 
 /** Reads the stack settings (STACK_* and KAFKA_VERSION) with their defaults. */
@@ -52,7 +52,7 @@ export function loadStackSettings(env = environment()) {
   if (r.valid(...ports) && new Set([redisPort, kafkaPort, kafkaControllerPort]).size < ports.length) {
     r.fail(ports.join(", "), "must be three different ports", `${redisPort}, ${kafkaPort}, ${kafkaControllerPort}`);
   }
-  if (r.errors.length > 0) throw new ConfigError(`Cannot start the stack: ${r.errors.join("; ")}`);
+  r.assertValid("Cannot start the stack");
   return Object.freeze(settings);
 }
 

@@ -3,16 +3,17 @@ import kafkajs from "kafkajs";
 import { ReplyError } from "ioredis";
 import { toStoreResult } from "../../../lib/consume/partition_store.ts";
 import { ConfigError, InvalidMessage, UnexpectedScriptReply, UnreadableData } from "../../../lib/infra/errors.ts";
-import { canRetry } from "../../../lib/infra/retry.ts";
+import { createLogger } from "../../../lib/infra/log.ts";
+import { canRetry, retryUntilDone } from "../../../lib/infra/retry.ts";
 
 const { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } = kafkajs;
 import { SCRIPT_CODES, type ScriptName, scriptSource } from "../../../lib/infra/scripts.ts";
 
 Deno.test("the project's errors carry a code and say that retrying cannot help", () => {
   const errors = [
-    new ConfigError("x"),
+    new ConfigError("Cannot start", ["x"]),
     new InvalidMessage("x"),
-    new UnreadableData("x"),
+    new UnreadableData("flight:id:x", "holds no JSON"),
     new UnexpectedScriptReply("upsert_bags", [7]),
   ];
   assert.deepEqual(errors.map((error) => error.code), [
@@ -62,4 +63,35 @@ Deno.test("the Lua scripts name their status codes only as SCRIPT_CODES defines 
     assert.equal(source.split("\n")[0], "local APPLIED, BEHIND, UNCHANGED, CLAIMED_ELSEWHERE = 1, -20, 0, -1");
     assert.equal(source.slice(source.indexOf("\n") + 1), text);
   }
+});
+
+Deno.test("retryUntilDone() backs off and retries what can heal, and throws at once what cannot", async () => {
+  const logger = createLogger("test", "silent");
+  let attempts = 0;
+  const healed = await retryUntilDone(
+    "reading",
+    async () => {
+      attempts += 1;
+      if (attempts < 3) throw new Error("Connection is closed.");
+      return "read";
+    },
+    logger,
+    () => true,
+  );
+  assert.deepEqual({ healed, attempts }, { healed: "read", attempts: 3 });
+
+  attempts = 0;
+  await assert.rejects(
+    retryUntilDone(
+      "reading",
+      async () => {
+        attempts += 1;
+        throw new UnexpectedScriptReply("upsert_bags", [7, 0, 0]);
+      },
+      logger,
+      () => true,
+    ),
+    UnexpectedScriptReply,
+  );
+  assert.equal(attempts, 1);
 });
