@@ -99,8 +99,15 @@ export function spawnChild(options: SpawnOptions): ChildProcess {
     await drained;
     return status.signal === null ? status.code : null;
   });
-  const kill = async (signal: "SIGKILL" | "SIGTERM") => {
-    if (!done) child.kill(signal);
+  const signal = (name: "SIGKILL" | "SIGTERM") => {
+    try {
+      if (!done) child.kill(name);
+    } catch {
+      // It exited between the check and the signal: Deno knows before `status` resolves.
+    }
+  };
+  const kill = async (name: "SIGKILL" | "SIGTERM") => {
+    signal(name);
     return await exited;
   };
   return {
@@ -112,7 +119,7 @@ export function spawnChild(options: SpawnOptions): ChildProcess {
     isRunning: () => !done,
     kill,
     stop: async (graceMs = 15_000) => {
-      const timer = setTimeout(() => !done && child.kill("SIGKILL"), graceMs);
+      const timer = setTimeout(() => signal("SIGKILL"), graceMs);
       try {
         return await kill("SIGTERM");
       } finally {

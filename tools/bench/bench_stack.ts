@@ -1,5 +1,5 @@
 /**
- * The bench's own Redis and Kafka: `stack/stack.ts` on ports and a folder of their own, so a run never
+ * The bench's own Redis and Kafka: `tools/stack/stack.ts` on ports and a folder of their own, so a run never
  * touches the dev stack or the test stack shared with other engineers.
  */
 import { Kafka, logLevel } from "kafkajs";

@@ -30,7 +30,7 @@ export async function decodeCeiling(
     BENCH_PROCESSES: String(processes),
   };
   // The bag consumer's own permission flags, with this script.
-  const args = [...workerArgs("bag-consumer", childEnv).slice(0, -1), "bench/decode_only.ts"];
+  const args = [...workerArgs("bag-consumer", childEnv).slice(0, -1), "tools/bench/decode_only.ts"];
   const decoded: number[] = new Array(processes).fill(0);
   const children: ChildProcess[] = [];
   for (let index = 0; index < processes; index++) {
