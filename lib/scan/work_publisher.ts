@@ -8,7 +8,7 @@ import type { Producer } from "kafkajs";
 import { bagOutcome, type FlightWork, maxWorkMessageBytes } from "../domain/work.ts";
 import type { Config } from "../infra/config.ts";
 import { isRecordRejected, sendGroups } from "../infra/kafka.ts";
-import { FLIGHTS_ARRIVED, workStateKey } from "../infra/keys.ts";
+import { FLIGHTS_ARRIVED, workNextKey, workStateKey } from "../infra/keys.ts";
 import { errorMessage, type Logger } from "../infra/log.ts";
 import { scriptsOf } from "../infra/scripts.ts";
 import type { Counts } from "./arrival_scan.ts";
@@ -22,6 +22,15 @@ export interface PublishDeps {
   readonly config: Config;
   readonly metrics: ScannerMetrics;
   readonly logger?: Logger;
+}
+
+/** Next flights per lua/index_next_flights.lua call: a script blocks Redis, so each call stays short. */
+const NEXT_FLIGHTS_PER_CALL = 500;
+
+/** What one publish step did, and the work it sent. */
+export interface Published {
+  readonly counts: Partial<Counts>;
+  readonly sent: readonly FlightWork[];
 }
 
 /** Publishes the work a scan claimed. */
@@ -41,7 +50,7 @@ export class WorkPublisher {
     messages: readonly FlightWork[],
     unreadable: readonly DeadWork[],
     token: string,
-  ): Promise<Partial<Counts>> {
+  ): Promise<Published> {
     const { config, metrics } = this.deps;
     const dead = [...unreadable];
     const sendable: { work: FlightWork; value: string }[] = [];
@@ -53,6 +62,8 @@ export class WorkPublisher {
         dead.push({ id: work.id, revision: work.revision, reason: "too_large", detail, work, value });
       }
     }
+    // Before the send: a departure that moves from now on marks these flights for a rescan.
+    await this.indexNextFlights(sendable.map(({ work }) => work));
     const { sent, rejected } = await this.send(sendable);
     dead.push(...rejected);
     if (sent.length > 0) {
@@ -81,7 +92,7 @@ export class WorkPublisher {
       }
     }
     this.countPublished(sent);
-    return { published: sent.length, deadLettered: dead.length };
+    return { counts: { published: sent.length, deadLettered: dead.length }, sent };
   }
 
   /** Sends the values in groups; a group the broker rejects for its records is sent again message by message. */
@@ -123,6 +134,24 @@ export class WorkPublisher {
     return { sent, rejected };
   }
 
+  /** Records, per next flight of `works`, the flights with a bag connecting to it (lua/index_next_flights.lua). */
+  private async indexNextFlights(works: readonly FlightWork[]): Promise<void> {
+    const connecting = new Map<string, Set<string>>();
+    for (const work of works) {
+      for (const next of Object.values(work.next_flights)) {
+        if (next !== null) connecting.set(next, (connecting.get(next) ?? new Set()).add(work.id));
+      }
+    }
+    const entries = [...connecting];
+    for (let start = 0; start < entries.length; start += NEXT_FLIGHTS_PER_CALL) {
+      const chunk = entries.slice(start, start + NEXT_FLIGHTS_PER_CALL);
+      await scriptsOf(this.deps.redis).index_next_flights.run(
+        chunk.map(([next]) => workNextKey(next)),
+        [this.deps.config.scan.stateRetentionSeconds, ...chunk.map(([, flights]) => [...flights].join(","))],
+      );
+    }
+  }
+
   private countPublished(sent: readonly FlightWork[]): void {
     const { metrics } = this.deps;
     // One increment per outcome and batch: a labelled increment per bag cost more than the bag's own work.
@@ -130,6 +159,7 @@ export class WorkPublisher {
     for (const work of sent) {
       metrics.workMessages.inc();
       if (work.revision > 1) metrics.corrections.inc();
+      else metrics.publishLeadSeconds.observe(work.arrival_time - work.scanned_at);
       for (const value of Object.values(work.bags)) {
         const outcome = bagOutcome(value);
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);

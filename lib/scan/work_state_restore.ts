@@ -28,6 +28,11 @@ export async function requireWorkStateRestore(redis: Redis): Promise<void> {
   await redis.del(WORK_STATE);
 }
 
+/** Whether the publication states are there (no restore pending): only then may a scan publish. */
+export async function workStateIntact(redis: Redis): Promise<boolean> {
+  return (await redis.exists(WORK_STATE)) === 1;
+}
+
 /** The highest revision of a flight found in the topic. */
 interface Published {
   readonly revision: number;
@@ -51,7 +56,7 @@ export async function restoreWorkStateIfLost(
   nowSeconds: number,
 ): Promise<number | undefined> {
   const { redis, kafka, config, logger } = deps;
-  if ((await redis.exists(WORK_STATE)) === 1) return undefined;
+  if (await workStateIntact(redis)) return undefined;
   // Flights past the retentions are gone from Redis (or about to be): their states are not needed.
   const horizon = nowSeconds - Math.min(config.scan.stateRetentionSeconds, config.scan.dataRetentionSeconds);
   const published = new Map<string, Published>();

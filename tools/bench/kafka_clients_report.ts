@@ -3,7 +3,10 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { ROOT } from "../processes.ts";
 
 /** The clients measured, each with its decode-only script. */
-export const CLIENTS = { kafkajs: "tools/bench/decode_only.ts", platformatic: "tools/bench/decode_only_platformatic.ts" } as const;
+export const CLIENTS = {
+  kafkajs: "tools/bench/decode_only.ts",
+  platformatic: "tools/bench/decode_only_platformatic.ts",
+} as const;
 export type Client = keyof typeof CLIENTS;
 
 /** One client's turn: K decode-only processes in a fresh group read the whole topic. */
