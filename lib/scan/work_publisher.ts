@@ -8,12 +8,13 @@ import type { Producer } from "kafkajs";
 import { bagOutcome, type FlightWork, maxWorkMessageBytes } from "../domain/work.ts";
 import type { Config } from "../infra/config.ts";
 import { isRecordRejected, sendGroups } from "../infra/kafka.ts";
-import { FLIGHTS_ARRIVED, workNextKey, workStateKey } from "../infra/keys.ts";
+import { FLIGHTS_ARRIVED, workStateKey } from "../infra/keys.ts";
 import { errorMessage, type Logger } from "../infra/log.ts";
 import { scriptsOf } from "../infra/scripts.ts";
 import type { Counts } from "./arrival_scan.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import { type DeadWork, sendDeadWork } from "./work_dead_letters.ts";
+import { indexNextFlights } from "./next_flight_index.ts";
 
 /** What publishing sends with and counts. */
 export interface PublishDeps {
@@ -23,9 +24,6 @@ export interface PublishDeps {
   readonly metrics: ScannerMetrics;
   readonly logger?: Logger;
 }
-
-/** Next flights per lua/index_next_flights.lua call: a script blocks Redis, so each call stays short. */
-const NEXT_FLIGHTS_PER_CALL = 500;
 
 /** What one publish step did, and the work it sent. */
 export interface Published {
@@ -63,7 +61,11 @@ export class WorkPublisher {
       }
     }
     // Before the send: a departure that moves from now on marks these flights for a rescan.
-    await this.indexNextFlights(sendable.map(({ work }) => work));
+    await indexNextFlights(
+      this.deps.redis,
+      sendable.map(({ work }) => ({ id: work.id, next: Object.values(work.next_flights) })),
+      this.deps.config.scan.stateRetentionSeconds,
+    );
     const { sent, rejected } = await this.send(sendable);
     dead.push(...rejected);
     if (sent.length > 0) {
@@ -132,24 +134,6 @@ export class WorkPublisher {
       }
     }
     return { sent, rejected };
-  }
-
-  /** Records, per next flight of `works`, the flights with a bag connecting to it (lua/index_next_flights.lua). */
-  private async indexNextFlights(works: readonly FlightWork[]): Promise<void> {
-    const connecting = new Map<string, Set<string>>();
-    for (const work of works) {
-      for (const next of Object.values(work.next_flights)) {
-        if (next !== null) connecting.set(next, (connecting.get(next) ?? new Set()).add(work.id));
-      }
-    }
-    const entries = [...connecting];
-    for (let start = 0; start < entries.length; start += NEXT_FLIGHTS_PER_CALL) {
-      const chunk = entries.slice(start, start + NEXT_FLIGHTS_PER_CALL);
-      await scriptsOf(this.deps.redis).index_next_flights.run(
-        chunk.map(([next]) => workNextKey(next)),
-        [this.deps.config.scan.stateRetentionSeconds, ...chunk.map(([, flights]) => [...flights].join(","))],
-      );
-    }
   }
 
   private countPublished(sent: readonly FlightWork[]): void {

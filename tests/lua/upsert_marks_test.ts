@@ -2,24 +2,11 @@
 import assert from "node:assert/strict";
 import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
+import { bagKeys, flightKeys } from "../_helpers/script_keys.ts";
 
 const T = 1_800_000_000;
 /** Due: arriving between T - 300 and T + 600; marks scored T in milliseconds. */
 const MARKS = [T - 300, T + 600, T * 1000];
-const flightKeys = (...ids: string[]) => [
-  "flight:arrival_times",
-  "flight:count",
-  "offsets:flights",
-  "work:marks",
-  ...ids.flatMap((id) => [`flight:id:${id}`, `work:next:${id}`]),
-];
-const bagKeys = (...ids: string[]) => [
-  "bag:count",
-  "offsets:bags",
-  "flight:arrival_times",
-  "work:marks",
-  ...ids.map((id) => `bag:id:${id}`),
-];
 const flight = (
   offset: number,
   id: string,

@@ -2,22 +2,9 @@ import assert from "node:assert/strict";
 import { orderStamp } from "../../lib/domain/order_stamp.ts";
 import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
+import { bagKeys, flightKeys } from "../_helpers/script_keys.ts";
 import { snapshot } from "../_helpers/redis_state.ts";
 
-const flightKeys = (...ids: string[]) => [
-  "flight:arrival_times",
-  "flight:count",
-  "offsets:flights",
-  "work:marks",
-  ...ids.flatMap((id) => [`flight:id:${id}`, `work:next:${id}`]),
-];
-const bagKeys = (...ids: string[]) => [
-  "bag:count",
-  "offsets:bags",
-  "flight:arrival_times",
-  "work:marks",
-  ...ids.map((id) => `bag:id:${id}`),
-];
 /** The three mark arguments with a window no flight here arrives in: these tests leave no marks. */
 const NO_MARKS = [0, 0, 0];
 
