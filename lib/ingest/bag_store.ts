@@ -2,17 +2,13 @@
 import type { Redis } from "ioredis";
 import type { Bag } from "../domain/bag.ts";
 import { KEYED } from "../domain/order_stamp.ts";
-import { appliedOffsetsKey, BAG_COUNT, bagKey, FLIGHT_ARRIVALS, WORK_MARKS } from "../infra/keys.ts";
+import { appliedOffsetsKey, BAG_COUNT, bagKey } from "../infra/keys.ts";
 import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
-import { markArguments, type MarkWindow } from "./mark_window.ts";
 
-/**
- * Returns `store` (one Lua call per chunk, marking the due flights whose work changes as `window` has them)
- * and `recordedOffset` for the bags of `topic`.
- */
-export function createBagStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Bag>> {
+/** Returns `store` (one Lua call per chunk) and `recordedOffset` for the bags of `topic`. */
+export function createBagStore(redis: Redis, topic: string): Promise<PartitionStore<Bag>> {
   return offsetsByPartition<Bag>(redis, "upsert_bags", appliedOffsetsKey(topic), (request) => {
-    const keys = [BAG_COUNT, appliedOffsetsKey(topic), FLIGHT_ARRIVALS, WORK_MARKS];
+    const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
     const offsets: string[] = [];
     const itineraries: string[] = [];
     let stamped = false;
@@ -24,14 +20,7 @@ export function createBagStore(redis: Redis, topic: string, window: MarkWindow):
     }
     // Messages with keys (the common case) send no stamps at all.
     const stamps = stamped ? request.records.map((parsed) => parsed.stamp ?? KEYED).join(",") : "";
-    const head = [
-      request.partition,
-      String(request.requiredOffset),
-      request.lastOffset,
-      offsets.join(","),
-      stamps,
-      ...markArguments(window),
-    ];
+    const head = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(","), stamps];
     return { keys, args: [...head, ...itineraries] };
   });
 }
