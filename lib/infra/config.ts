@@ -225,6 +225,8 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       stateRetentionSeconds: r.integer("SCAN_STATE_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
       dataRetentionSeconds: r.integer("DATA_RETENTION_SECONDS", 2 * 24 * 3600, 3600, 365 * 24 * 3600),
       sweepKeysPerScan: r.integer("SWEEP_KEYS_PER_SCAN", 10_000, 0, 1_000_000),
+      followChanges: r.boolean("SCAN_FOLLOW_CHANGES", true),
+      marksBatchMs: r.integer("SCAN_MARKS_BATCH_MS", 200, 0, 5_000),
     },
     stream: {
       key: r.string(

@@ -28,6 +28,13 @@ export const appliedOffsetsKey = (topic: string) => `offsets:${topic}`;
 
 /** Hash of the scanner's publication state of one flight (revision, digest, claim). */
 export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
+/**
+ * Sorted set of due flights whose work may have changed, scored by the time (ms) of the first change since the
+ * scanner last took them: the upserts add them, the scanner's change follower pops them (see change_follower.ts).
+ */
+export const WORK_MARKS = "work:marks";
+/** Set of the flights whose published work has a bag connecting to `flightId`: its departure is in their work. */
+export const workNextKey = (flightId: string) => `work:next:${flightId}`;
 /** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */
 export const WORK_STATE = "work:state";
 

@@ -2,13 +2,17 @@
 import type { Redis } from "ioredis";
 import type { Bag } from "../domain/bag.ts";
 import { KEYED } from "../domain/order_stamp.ts";
-import { appliedOffsetsKey, BAG_COUNT, bagKey } from "../infra/keys.ts";
+import { appliedOffsetsKey, BAG_COUNT, bagKey, FLIGHT_ARRIVALS, WORK_MARKS } from "../infra/keys.ts";
 import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
+import { markArguments, type MarkWindow } from "./mark_window.ts";
 
-/** Returns `store` (one Lua call per chunk) and `recordedOffset` for the bags of `topic`. */
-export function createBagStore(redis: Redis, topic: string): Promise<PartitionStore<Bag>> {
+/**
+ * Returns `store` (one Lua call per chunk, marking the due flights whose work changes as `window` has them)
+ * and `recordedOffset` for the bags of `topic`.
+ */
+export function createBagStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Bag>> {
   return offsetsByPartition<Bag>(redis, "upsert_bags", appliedOffsetsKey(topic), (request) => {
-    const keys = [BAG_COUNT, appliedOffsetsKey(topic)];
+    const keys = [BAG_COUNT, appliedOffsetsKey(topic), FLIGHT_ARRIVALS, WORK_MARKS];
     const offsets: string[] = [];
     const itineraries: string[] = [];
     let stamped = false;
@@ -20,7 +24,14 @@ export function createBagStore(redis: Redis, topic: string): Promise<PartitionSt
     }
     // Messages with keys (the common case) send no stamps at all.
     const stamps = stamped ? request.records.map((parsed) => parsed.stamp ?? KEYED).join(",") : "";
-    const head = [request.partition, String(request.requiredOffset), request.lastOffset, offsets.join(","), stamps];
+    const head = [
+      request.partition,
+      String(request.requiredOffset),
+      request.lastOffset,
+      offsets.join(","),
+      stamps,
+      ...markArguments(window),
+    ];
     return { keys, args: [...head, ...itineraries] };
   });
 }

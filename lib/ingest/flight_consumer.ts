@@ -5,6 +5,7 @@ import { type Flight, parseFlight } from "../domain/flight.ts";
 import type { ServiceContext } from "../infra/service.ts";
 import { createFlightStore } from "./flight_store.ts";
 import { startInputConsumer } from "./input_consumer.ts";
+import { markWindowOf } from "./mark_window.ts";
 
 /** Builds and starts the flight consumer; `context.clock` decides how far ahead a flight may be. */
 export async function startFlightConsumer(context: ServiceContext) {
@@ -19,7 +20,7 @@ export async function startFlightConsumer(context: ServiceContext) {
     metricNames: FLIGHT_CONSUMER_METRICS,
     // A bag listed twice is dropped (counted and logged once per message); the rest of the flight is applied.
     parse: (message, reportDropped) => parseFlight(message.value, config.limits, clock(), reportDropped),
-    store: await createFlightStore(redis, config.topics.flights),
+    store: await createFlightStore(redis, config.topics.flights, markWindowOf(config, clock)),
     onStored: (records) => {
       const last = records[records.length - 1];
       if (last) latestArrival.set(last.record.arrival_time);

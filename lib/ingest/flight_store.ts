@@ -2,16 +2,25 @@
 import type { Redis } from "ioredis";
 import type { Flight } from "../domain/flight.ts";
 import { KEYED } from "../domain/order_stamp.ts";
-import { appliedOffsetsKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey } from "../infra/keys.ts";
+import { appliedOffsetsKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey, WORK_MARKS, workNextKey } from "../infra/keys.ts";
 import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
+import { markArguments, type MarkWindow } from "./mark_window.ts";
 
-/** Returns `store` (one Lua call per chunk) and `recordedOffset` for the flights of `topic`. */
-export function createFlightStore(redis: Redis, topic: string): Promise<PartitionStore<Flight>> {
+/**
+ * Returns `store` (one Lua call per chunk, marking the due flights whose work changes as `window` has them)
+ * and `recordedOffset` for the flights of `topic`.
+ */
+export function createFlightStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Flight>> {
   return offsetsByPartition<Flight>(redis, "upsert_flights", appliedOffsetsKey(topic), (request) => {
-    const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic)];
-    const args: (string | number)[] = [request.partition, String(request.requiredOffset), request.lastOffset];
+    const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic), WORK_MARKS];
+    const args: (string | number)[] = [
+      request.partition,
+      String(request.requiredOffset),
+      request.lastOffset,
+      ...markArguments(window),
+    ];
     for (const { offset, record, stamp } of request.records) {
-      keys.push(flightKey(record.id));
+      keys.push(flightKey(record.id), workNextKey(record.id));
       const bags = JSON.stringify(record.bags);
       args.push(offset, record.id, record.departure_time, record.arrival_time, bags, stamp ?? KEYED);
     }

@@ -14,7 +14,8 @@ import type { Logger } from "../infra/log.ts";
 import { BAG_COUNT, FLIGHT_ARRIVALS, FLIGHT_COUNT, workStateKey } from "../infra/keys.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import { claimWork } from "./work_claims.ts";
-import { WorkPublisher } from "./work_publisher.ts";
+import { type Published, WorkPublisher } from "./work_publisher.ts";
+import type { FlightWork } from "../domain/work.ts";
 import { expireOldFlights } from "./expiry.ts";
 import { sweepOrphanBags } from "./bag_sweep.ts";
 
@@ -40,6 +41,13 @@ const STARTUP_LOOKBACK_SECONDS = 24 * 3600;
 /** What a scan counts. */
 export type Counts = { -readonly [K in keyof ScanReport]: number };
 
+/** What a scan of some flights did: its counts, the work it published, and the flights another scan held. */
+export interface ScanOutcome {
+  readonly report: ScanReport;
+  readonly sent: readonly FlightWork[];
+  readonly claimedElsewhere: readonly string[];
+}
+
 export class ArrivalScan {
   private readonly replicaId = randomUUID();
   private readonly publisher: WorkPublisher;
@@ -62,6 +70,43 @@ export class ArrivalScan {
       this.countSkippedTooOld(lowerBound),
       redis.zrangebyscore(FLIGHT_ARRIVALS, lowerBound, nowSeconds + config.scan.windowSeconds),
     ]);
+    let failure: unknown;
+    let outcome: ScanOutcome | undefined;
+    try {
+      outcome = await this.claimAndPublish(flightIds, nowSeconds);
+    } catch (error) {
+      failure = error;
+    }
+    metrics.flightsScanned.inc(flightIds.length);
+    await this.expireAndCount(nowSeconds);
+    stopTimer();
+    if (failure !== undefined || !outcome) throw failure;
+    return outcome.report;
+  }
+
+  /**
+   * Scans only `flightIds` as of `nowSeconds` (flights marked as changed, or entering the window): those in the
+   * window or the grace period get their work claimed and published by the same rules as a whole scan.
+   */
+  async rescan(flightIds: readonly string[], nowSeconds: number): Promise<ScanOutcome> {
+    const { redis, config } = this.deps;
+    if (flightIds.length === 0) return this.claimAndPublish([], nowSeconds);
+    const arrivals = await redis.zmscore(FLIGHT_ARRIVALS, ...flightIds);
+    const [from, until] = [nowSeconds - config.scan.graceSeconds, nowSeconds + config.scan.windowSeconds];
+    const due = flightIds.filter((_, index) => {
+      const arrival = arrivals[index] === null ? NaN : Number(arrivals[index]);
+      return arrival >= from && arrival <= until;
+    });
+    return await this.claimAndPublish(due, nowSeconds);
+  }
+
+  /**
+   * Claims and publishes the work of `flightIds` in batches. Batch k + 1 is read and claimed while batch k is
+   * sent and confirmed: the client's work overlaps the broker's. Sends stay in batch order. A failed send leaves
+   * claims that the next scan takes over, as a crash would; it is thrown once the batches in flight are done.
+   */
+  private async claimAndPublish(flightIds: readonly string[], nowSeconds: number): Promise<ScanOutcome> {
+    const { config } = this.deps;
     const token = `${this.replicaId}:${nowSeconds}`;
     const totals: Counts = {
       scanned: flightIds.length,
@@ -70,19 +115,25 @@ export class ArrivalScan {
       claimedElsewhere: 0,
       deadLettered: 0,
     };
+    const sent: FlightWork[] = [];
+    const elsewhere: string[] = [];
     const add = (report: Partial<Counts>) => {
       for (const [name, value] of Object.entries(report)) totals[name as keyof Counts] += value;
     };
-    // Batch k + 1 is read and claimed while batch k is sent and confirmed: the client's work overlaps the
-    // broker's. Sends stay in batch order. A failed send leaves claims that the next scan takes over, as a crash would.
-    let publishing: Promise<Partial<Counts>> = Promise.resolve({});
+    const settle = async (publishing: Promise<Published>) => {
+      const published = await publishing;
+      add(published.counts);
+      sent.push(...published.sent);
+    };
+    let publishing: Promise<Published> = Promise.resolve({ counts: {}, sent: [] });
     let failure: unknown;
     try {
       for (let start = 0; start < flightIds.length; start += config.scan.batchFlights) {
         const batch = flightIds.slice(start, start + config.scan.batchFlights);
         const claimed = await claimWork(this.deps, batch, nowSeconds, token);
-        add(await publishing);
+        await settle(publishing);
         add(claimed.report);
+        elsewhere.push(...claimed.elsewhere);
         publishing = this.publisher.publish(claimed.messages, claimed.dead, token);
         // Awaited on the next turn or below; this only keeps a failure during the next claim from being "unhandled".
         publishing.catch(() => {});
@@ -91,15 +142,12 @@ export class ArrivalScan {
       failure = error;
     }
     try {
-      add(await publishing);
+      await settle(publishing);
     } catch (error) {
       failure ??= error;
     }
-    metrics.flightsScanned.inc(flightIds.length);
-    await this.expireAndCount(nowSeconds);
-    stopTimer();
     if (failure !== undefined) throw failure;
-    return totals;
+    return { report: totals, sent, claimedElsewhere: elsewhere };
   }
 
   /**

@@ -1,4 +1,7 @@
-/** The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron. */
+/**
+ * The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron (the sweep), and
+ * between sweeps follows the changes and the window's edge (change_follower.ts) unless SCAN_FOLLOW_CHANGES is off.
+ */
 import { errorMessage } from "../infra/log.ts";
 import { canRetry, crash } from "../infra/retry.ts";
 import { ArrivalScan } from "./arrival_scan.ts";
@@ -8,6 +11,7 @@ import { createScannerMetrics } from "./scanner_metrics.ts";
 import { waitForInputCaughtUp } from "./input_catch_up.ts";
 import type { Closable, ServiceContext } from "../infra/service.ts";
 import { restoreWorkStateIfLost } from "./work_state_restore.ts";
+import { ChangeFollower } from "./change_follower.ts";
 
 /** Builds the scanner, scans once, and schedules the next scans; `clock` is the time each scan runs at. */
 export async function startArrivalScanner(
@@ -60,14 +64,20 @@ export async function startArrivalScanner(
   };
 
   const stop = new AbortController();
+  const startupScanAt = clock();
   await runScan();
   scheduleCron("arrival-scan", config.scan.schedule, runScan, stop.signal);
+  const follower = config.scan.followChanges
+    ? new ChangeFollower({ redis, scan, config, metrics, logger, clock })
+    : undefined;
+  follower?.start(startupScanAt);
 
   let closing: Promise<void> | undefined;
   return {
     close: () => {
       closing ??= (async () => {
         stop.abort();
+        await follower?.close();
         await running;
         await producer.disconnect();
       })();

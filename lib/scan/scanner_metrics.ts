@@ -77,6 +77,18 @@ export function createScannerMetrics(registry: Registry) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 45, 60, 120],
       registers,
     }),
+    changeToPublishSeconds: new Histogram({
+      name: "work_change_to_publish_seconds",
+      help: "From the upsert that changed a due flight's work (its mark) to the publication of the new revision",
+      buckets: [0.05, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60, 120],
+      registers,
+    }),
+    publishLeadSeconds: new Histogram({
+      name: "work_publish_lead_seconds",
+      help: "Arrival time minus publication time of each flight's first revision",
+      buckets: [0, 60, 120, 240, 300, 420, 540, 570, 585, 590, 595, 598, 600, 900],
+      registers,
+    }),
     latestArrival: new Gauge({
       name: "latest_work_arrival_timestamp",
       help: "Arrival time (Unix seconds) of the flight in the latest work message",

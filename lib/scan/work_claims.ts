@@ -45,6 +45,7 @@ export async function claimWork(deps: ClaimDeps, flightIds: string[], now: numbe
   const messages: FlightWork[] = [];
   const dead: DeadWork[] = [];
   const report = { unchanged: 0, claimedElsewhere: 0 };
+  const elsewhere: string[] = [];
   present.forEach((content, index) => {
     const claim = claims[index]!;
     if (claim > 0 && isUnreadable(content)) {
@@ -54,11 +55,13 @@ export async function claimWork(deps: ClaimDeps, flightIds: string[], now: numbe
       const removed = (previousBags.get(work.id) ?? []).filter((bag) => !Object.hasOwn(work.bags, bag));
       messages.push({ ...work, revision: claim, scanned_at: now, removed_bags: removed });
     } else if (claim === SCRIPT_CODES.UNCHANGED) report.unchanged += 1;
-    else if (claim === SCRIPT_CODES.CLAIMED_ELSEWHERE) report.claimedElsewhere += 1;
-    else throw new UnexpectedScriptReply("claim_flight_work", claim);
+    else if (claim === SCRIPT_CODES.CLAIMED_ELSEWHERE) {
+      report.claimedElsewhere += 1;
+      elsewhere.push(content.id);
+    } else throw new UnexpectedScriptReply("claim_flight_work", claim);
   });
   metrics.claimConflicts.inc(report.claimedElsewhere);
-  return { messages, dead, report };
+  return { messages, dead, report, elsewhere };
 }
 
 /**

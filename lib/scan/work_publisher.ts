@@ -14,6 +14,7 @@ import { scriptsOf } from "../infra/scripts.ts";
 import type { Counts } from "./arrival_scan.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import { type DeadWork, sendDeadWork } from "./work_dead_letters.ts";
+import { indexNextFlights } from "./next_flight_index.ts";
 
 /** What publishing sends with and counts. */
 export interface PublishDeps {
@@ -22,6 +23,12 @@ export interface PublishDeps {
   readonly config: Config;
   readonly metrics: ScannerMetrics;
   readonly logger?: Logger;
+}
+
+/** What one publish step did, and the work it sent. */
+export interface Published {
+  readonly counts: Partial<Counts>;
+  readonly sent: readonly FlightWork[];
 }
 
 /** Publishes the work a scan claimed. */
@@ -41,7 +48,7 @@ export class WorkPublisher {
     messages: readonly FlightWork[],
     unreadable: readonly DeadWork[],
     token: string,
-  ): Promise<Partial<Counts>> {
+  ): Promise<Published> {
     const { config, metrics } = this.deps;
     const dead = [...unreadable];
     const sendable: { work: FlightWork; value: string }[] = [];
@@ -53,6 +60,12 @@ export class WorkPublisher {
         dead.push({ id: work.id, revision: work.revision, reason: "too_large", detail, work, value });
       }
     }
+    // Before the send: a departure that moves from now on marks these flights for a rescan.
+    await indexNextFlights(
+      this.deps.redis,
+      sendable.map(({ work }) => ({ id: work.id, next: Object.values(work.next_flights) })),
+      this.deps.config.scan.stateRetentionSeconds,
+    );
     const { sent, rejected } = await this.send(sendable);
     dead.push(...rejected);
     if (sent.length > 0) {
@@ -81,7 +94,7 @@ export class WorkPublisher {
       }
     }
     this.countPublished(sent);
-    return { published: sent.length, deadLettered: dead.length };
+    return { counts: { published: sent.length, deadLettered: dead.length }, sent };
   }
 
   /** Sends the values in groups; a group the broker rejects for its records is sent again message by message. */
@@ -130,6 +143,7 @@ export class WorkPublisher {
     for (const work of sent) {
       metrics.workMessages.inc();
       if (work.revision > 1) metrics.corrections.inc();
+      else metrics.publishLeadSeconds.observe(work.arrival_time - work.scanned_at);
       for (const value of Object.values(work.bags)) {
         const outcome = bagOutcome(value);
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);

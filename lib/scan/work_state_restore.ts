@@ -7,7 +7,8 @@
  * dropped as an old duplicate until its numbering caught up. Before each scan, restoreWorkStateIfLost()
  * checks the WORK_STATE marker and, when it is missing, records for every flight of the topic the first
  * message with its highest revision (the one the bridge mirrored), that message's digest and its bags (the next
- * revision's `removed_bags` are counted from them), then sets the marker.
+ * revision's `removed_bags` are counted from them), and the flights its bags connect to (work:next:<id>), then
+ * sets the marker.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -18,6 +19,7 @@ import { waitFor } from "../infra/poll.ts";
 import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "../infra/keys.ts";
 import type { Logger } from "../infra/log.ts";
 import { scriptsOf } from "../infra/scripts.ts";
+import { indexNextFlights } from "./next_flight_index.ts";
 
 /**
  * Makes the scanner restore its revisions from the work topic before its next scan. Called by the consumers
@@ -28,6 +30,11 @@ export async function requireWorkStateRestore(redis: Redis): Promise<void> {
   await redis.del(WORK_STATE);
 }
 
+/** Whether the publication states are there (no restore pending): only then may a scan publish. */
+export async function workStateIntact(redis: Redis): Promise<boolean> {
+  return (await redis.exists(WORK_STATE)) === 1;
+}
+
 /** The highest revision of a flight found in the topic. */
 interface Published {
   readonly revision: number;
@@ -35,6 +42,8 @@ interface Published {
   readonly arrival: number;
   /** The JSON list of the revision's bag ids. */
   readonly bags: string;
+  /** The next flights its bags connect to. */
+  readonly next: readonly (string | null)[];
 }
 
 /** Flights per restore_flight_work.lua call, so one call stays short. */
@@ -51,7 +60,7 @@ export async function restoreWorkStateIfLost(
   nowSeconds: number,
 ): Promise<number | undefined> {
   const { redis, kafka, config, logger } = deps;
-  if ((await redis.exists(WORK_STATE)) === 1) return undefined;
+  if (await workStateIntact(redis)) return undefined;
   // Flights past the retentions are gone from Redis (or about to be): their states are not needed.
   const horizon = nowSeconds - Math.min(config.scan.stateRetentionSeconds, config.scan.dataRetentionSeconds);
   const published = new Map<string, Published>();
@@ -69,6 +78,7 @@ export async function restoreWorkStateIfLost(
         arrival: work.arrival_time,
         // Only the flights kept below need their manifests: the topic may hold far older ones.
         bags: work.arrival_time >= horizon ? JSON.stringify(Object.keys(work.bags)) : "",
+        next: work.arrival_time >= horizon ? [...new Set(Object.values(work.next_flights))] : [],
       });
     }
   });
@@ -83,6 +93,12 @@ export async function restoreWorkStateIfLost(
       await script.run(keys, [config.scan.stateRetentionSeconds, ...args]),
     );
   }
+  // The index of connecting flights was lost with the states: a move of a next departure marks them again.
+  await indexNextFlights(
+    redis,
+    flights.map(([id, work]) => ({ id, next: work.next })),
+    config.scan.stateRetentionSeconds,
+  );
   await redis.hset(WORK_STATE, "restored_at", Math.floor(nowSeconds));
   if (read > 0) {
     logger.warn({ messages: read, restored }, "publication state missing from Redis; restored it from the work topic");

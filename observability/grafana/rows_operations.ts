@@ -42,6 +42,18 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
         "s",
       ),
       series(
+        "Change to publication latency",
+        quantiles("work_change_to_publish_seconds", [0.5, 0.99]),
+        "From the upsert that changed a due flight's work to the publication of its new revision (the marks path).",
+        "s",
+      ),
+      series(
+        "First publication lead time",
+        quantiles("work_publish_lead_seconds", [0.01, 0.5]),
+        "Arrival time minus publication time of first revisions: near SCAN_WINDOW_SECONDS when flights are published as they enter the window.",
+        "s",
+      ),
+      series(
         "Messages per Lua call (median)",
         [
           q("histogram_quantile(0.5, sum by (le) (rate(flight_upsert_batch_size_bucket[5m])))", "flights"),

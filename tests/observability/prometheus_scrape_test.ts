@@ -149,6 +149,31 @@ Deno.test({
       // The scanner scans once at start: the flights arriving in the next 10 minutes get work, mirrored by the bridge.
       start("arrival-scanner");
       await waitFor(async () => (await redis.xlen(config.stream.key)) > 0, 60_000, diagnostics);
+      // A due flight delayed by a minute: the scanner's change follower publishes its next revision. Only once
+      // Prometheus has the scanner's histogram empty: a series first seen at 1 shows no increase to rate().
+      await waitFor(
+        async () => hasData(await instantQuery(BASE_URL, "work_change_to_publish_seconds_count")),
+        60_000,
+        diagnostics,
+      );
+      const now = Date.now() / 1000;
+      const [due] = await redis.zrangebyscore("flight:arrival_times", now, now + 600, "LIMIT", 0, 1);
+      const stored = await redis.hgetall(`flight:id:${due}`);
+      await produce(kafka, config.topics.flights, [{
+        id: due,
+        departure_time: Number(stored.departure_time),
+        arrival_time: Number(stored.arrival_time) + 60,
+        bags: JSON.parse(stored.bags ?? "[]"),
+      }]);
+      // Its revision 2 reaches the stream before Redis "loses" anything below (the follower then waits for a sweep).
+      await waitFor(
+        async () =>
+          (await redis.xrange(config.stream.key, "-", "+")).some(([, fields]) =>
+            fields.join(" ").includes(`flight_id ${due}`) && fields.join(" ").includes("revision 2")
+          ),
+        30_000,
+        diagnostics,
+      );
       // Redis "loses" the bags' state: the bag consumer notices and replays the topic (redis_state_resyncs_total).
       await redis.del(appliedOffsetsKey(config.topics.bags));
       await waitFor(

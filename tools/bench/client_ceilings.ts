@@ -7,6 +7,9 @@ import type { Flight } from "../../lib/domain/flight.ts";
 import { createBagStore } from "../../lib/ingest/bag_store.ts";
 import type { StoreRequest, StoreResult } from "../../lib/consume/batch_consumer.ts";
 import { createFlightStore } from "../../lib/ingest/flight_store.ts";
+import { systemClock } from "../../lib/infra/clock.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
+import { markWindowOf } from "../../lib/ingest/mark_window.ts";
 import type { Redis } from "../../lib/infra/redis.ts";
 import { BENCH_BROKERS } from "./bench_stack.ts";
 import { type ChildProcess, spawnChild } from "../processes.ts";
@@ -84,8 +87,10 @@ export async function luaCeiling(
 ): Promise<LuaCeiling> {
   await scratch.flushdb();
   try {
-    const flightStore = await createFlightStore(scratch, "bench-ceiling-flights");
-    const bagStore = await createBagStore(scratch, "bench-ceiling-bags");
+    // The consumers' marks as a consumer with the default scan window leaves them.
+    const window = markWindowOf(loadConfig("bag-consumer", {}), systemClock);
+    const flightStore = await createFlightStore(scratch, "bench-ceiling-flights", window);
+    const bagStore = await createBagStore(scratch, "bench-ceiling-bags", window);
     const flightsPerSecond = await storeAll(flights, chunk, lanes, flightStore.store);
     const cpu = new CpuMeter({ client: Deno.pid, "redis-server": stackPids()["redis-server"] ?? 0 }).start();
     const bagsPerSecond = await storeAll(bags, chunk, lanes, bagStore.store);

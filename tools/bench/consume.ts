@@ -11,13 +11,20 @@ import { CpuMeter, cpuPerUnit, stackPids } from "./cpu.ts";
 import { appliedMessages, measureUntil, type Throughput } from "./progress.ts";
 import { startWorker, type Worker } from "./workers.ts";
 
+/** The shortest window, and the least share of the topic consumed in it, that per-process figures are given for. */
+const MIN_WINDOW_SECONDS = 1;
+const MIN_WINDOW_SHARE = 0.05;
+
 /** One worker process's share of a stage. */
 export interface ProcessFigures {
   readonly name: string;
   /** Messages it applied (its processed_*_total counter). */
   readonly processed: number;
-  /** Its rate from the moment every process ran to the end of the stage. */
-  readonly perSecond: number;
+  /**
+   * Its rate from the moment every process ran to the end of the stage; undefined when that window was too short
+   * to measure (the processes that started first consumed nearly everything before the last one joined).
+   */
+  readonly perSecond: number | undefined;
   readonly peakRssBytes: number | undefined;
 }
 
@@ -74,15 +81,17 @@ export async function consumeStage(kafka: Kafka, redis: Redis, options: StageOpt
     const from = baseline ?? { counts: end.counts.map(() => 0), at: end.at, applied: messages };
     const names = workers.map((worker) => worker.child.name);
     const peaks = await Promise.all(workers.splice(0).map((worker) => worker.stop()));
-    const seconds = Math.max(0.001, (end.at - from.at) / 1000);
+    const seconds = (end.at - from.at) / 1000;
+    // Figures over a window in which almost nothing was consumed would be noise divided by almost nothing.
+    const measured = seconds >= MIN_WINDOW_SECONDS && messages - from.applied >= messages * MIN_WINDOW_SHARE;
     return {
       ...throughput,
       messages,
-      cpuMicrosecondsPerMessage: cpuPerUnit(cpu, messages - from.applied),
+      cpuMicrosecondsPerMessage: measured ? cpuPerUnit(cpu, messages - from.applied) : {},
       processes: end.counts.map((count, index) => ({
         name: names[index]!,
         processed: count,
-        perSecond: (count - from.counts[index]!) / seconds,
+        perSecond: measured ? (count - from.counts[index]!) / seconds : undefined,
         peakRssBytes: peaks[index],
       })),
     };

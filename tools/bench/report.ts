@@ -95,7 +95,10 @@ export function table(results: Results): string {
   rated("flight consumption", stages.flightConsumption, "flights/s");
   rated(`bag consumption (${results.options.consumers} proc.)`, stages.bagConsumption, "bags/s");
   for (const process of stages.bagConsumption.processes) {
-    rows.push([`  ${process.name}`, `${int(process.perSecond)} bags/s`, "", ""]);
+    const rate = process.perSecond === undefined
+      ? `${int(process.processed)} bags (rate not measured: consumed before the others joined)`
+      : `${int(process.perSecond)} bags/s`;
+    rows.push([`  ${process.name}`, rate, "", ""]);
   }
   const vs = (name: string, perSecond: number) =>
     rows.push([
@@ -141,7 +144,9 @@ export function table(results: Results): string {
   ]);
   for (const [name, bytes] of Object.entries(results.peakRssBytes)) rows.push([`peak RSS ${name}`, mib(bytes), "", ""]);
   for (const [stage, perProcess] of Object.entries(results.cpuMicroseconds)) {
-    const { total = 0, ...parts } = perProcess;
+    // A stage whose window was too short to measure has no figures: it gets no line.
+    if (perProcess.total === undefined) continue;
+    const { total, ...parts } = perProcess;
     const detail = Object.entries(parts).map(([name, us]) => `${name} ${us.toFixed(1)}`).join(", ");
     rows.push([`CPU µs per ${stage}`, total.toFixed(1), detail, ""]);
   }

@@ -3,7 +3,7 @@
  * canonical value (run-specific names replaced by their role), and the stream's work items as
  * (flight_id, bag_id, revision, departure_time) with how many entries carry each.
  */
-import { BAG_SWEEP_CURSOR, BAGS_UNRESOLVED, WORK_STATE } from "../../lib/infra/keys.ts";
+import { BAG_SWEEP_CURSOR, BAGS_UNRESOLVED, WORK_MARKS, WORK_STATE } from "../../lib/infra/keys.ts";
 import type { Redis } from "../../lib/infra/redis.ts";
 
 export interface FinalState {
@@ -41,8 +41,15 @@ export async function readFinalState(
     [`offsets:${names.bags}`, "offsets:<bags topic>"],
   ]);
   // The bridge's offsets count the work topic's messages, which differ when a work message was sent twice; where
-  // the bag sweep's SCAN cursor stands, and when it first saw a bag it cannot tell, depend on when scans ran.
-  const skip = new Set([names.stream, `bridge:offsets:${names.stream}`, BAG_SWEEP_CURSOR, BAGS_UNRESOLVED]);
+  // the bag sweep's SCAN cursor stands, and when it first saw a bag it cannot tell, depend on when scans ran; the
+  // marks left for the change follower hold the times of changes, and which are left depends on when it ran.
+  const skip = new Set([
+    names.stream,
+    `bridge:offsets:${names.stream}`,
+    BAG_SWEEP_CURSOR,
+    BAGS_UNRESOLVED,
+    WORK_MARKS,
+  ]);
   const keys = new Map<string, string>();
   let cursor = "0";
   do {

@@ -50,7 +50,13 @@ export const WORKER_COMMANDS = [
   "zrange",
   "zscore",
   "zmscore",
+  "zcount",
   "zremrangebyscore",
+  // the scanner's change follower: marks of changed flights, and the flights connecting to each next flight
+  "bzpopmin",
+  "zpopmin",
+  "sadd",
+  "smembers",
   // the work stream and its readers
   "xadd",
   "xtrim",
