@@ -5,8 +5,10 @@
 -- KEYS[3]      offsets:<topic>        hash, partition -> last offset applied
 -- KEYS[4]      work:marks             sorted set, due flights whose work may have changed, scored by the time
 --                                     (ms) of the first change since the scanner last took them
--- KEYS[3 + 2i], KEYS[4 + 2i]   for the i-th flight in ARGV: flight:id:<id> and work:next:<id> (set of the due
---                                     flights whose published work has a bag connecting to this one)
+-- KEYS[5..4+d] work:deps:<hour>       d hashes, one per hour of arrival the scan window covers: key of a bag or
+--                                     flight -> the due flights whose work depends on it (see
+--                                     read_and_record_dependents.lua)
+-- KEYS[5+d..]  flight:id:<id>         one per flight in ARGV, in order
 -- ARGV[1]      partition
 -- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none: what the
 --              consumer (or its group, through Kafka's committed offset) knows was stored before. A record
@@ -14,14 +16,16 @@
 -- ARGV[3]      last offset of the batch (invalid messages included), recorded as applied
 -- ARGV[4], ARGV[5]   the scan window as the consumer's clock has it: a flight arriving between them is due
 -- ARGV[6]      now in milliseconds, the score of a new mark
--- ARGV[7..]    six values per flight: offset, id, departure_time, arrival_time, bags (JSON array), and the
+-- ARGV[7]      d, the number of work:deps:<hour> keys
+-- ARGV[8..]    six values per flight: offset, id, departure_time, arrival_time, bags (JSON array), and the
 --              order stamp: "-" for a message with a key, else its timestamp, partition and offset in fixed-width
 --              base 36 (see lib/domain/order_stamp.ts)
 --
 -- Returns {APPLIED, applied, inserted, marked}, or {BEHIND, recorded, 0, 0} when Redis is behind (nothing written;
 -- replay the partition after `recorded`, -1 when no offset is recorded).
 -- Marks (ZADD NX, so the first change's time stays): a due flight whose arrival or manifest changed (due before
--- or after), and when a flight's departure changed (or it is new), the due flights of work:next:<id>.
+-- or after), and when a flight's departure changed (or it is new), the due flights whose work depends on it: a
+-- bag of theirs connects to it.
 -- Messages at or below the recorded offset were applied before (a redelivery) and are skipped. A message
 -- without a key may sit on any partition: it replaces the stored flight only when its stamp is not older than
 -- the one stored with it (field `stamp`), so the newest wins whatever order partitions are applied in.
@@ -34,6 +38,7 @@ if applied_up_to < tonumber(ARGV[2]) then
   return {BEHIND, applied_up_to, 0, 0}
 end
 local due_from, due_until, now_ms = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
+local deps_count = tonumber(ARGV[7])
 local marked = 0
 local function due(arrival)
   arrival = tonumber(arrival)
@@ -42,13 +47,25 @@ end
 local function mark(flight_id)
   marked = marked + redis.call('ZADD', KEYS[4], 'NX', now_ms, flight_id)
 end
+local function mark_dependents(key)
+  for d = 5, 4 + deps_count do
+    local dependents = redis.call('HGET', KEYS[d], key)
+    if dependents then
+      for flight_id in string.gmatch(dependents, '[^,]+') do
+        if due(redis.call('ZSCORE', KEYS[1], flight_id)) then
+          mark(flight_id)
+        end
+      end
+    end
+  end
+end
 
 local applied, inserted = 0, 0
-local key_index = 5
-for i = 7, #ARGV, 6 do
+local key_index = 5 + deps_count
+for i = 8, #ARGV, 6 do
   local offset = tonumber(ARGV[i])
-  local key, next_key = KEYS[key_index], KEYS[key_index + 1]
-  key_index = key_index + 2
+  local key = KEYS[key_index]
+  key_index = key_index + 1
   local id, departure, arrival, bags, stamp = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   if offset > applied_up_to then
     local stored = redis.call('HMGET', key, 'departure_time', 'arrival_time', 'bags', 'stamp')
@@ -67,11 +84,7 @@ for i = 7, #ARGV, 6 do
         mark(id)
       end
       if stored[1] ~= departure then
-        for _, connecting in ipairs(redis.call('SMEMBERS', next_key)) do
-          if due(redis.call('ZSCORE', KEYS[1], connecting)) then
-            mark(connecting)
-          end
-        end
+        mark_dependents(key)
       end
     end
   end

@@ -33,8 +33,28 @@ export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
  * scanner last took them: the upserts add them, the scanner's change follower pops them (see change_follower.ts).
  */
 export const WORK_MARKS = "work:marks";
-/** Set of the flights whose published work has a bag connecting to `flightId`: its departure is in their work. */
-export const workNextKey = (flightId: string) => `work:next:${flightId}`;
+/** Seconds of arrival time per work:deps:<hour> hash: an hour. */
+const DEPENDENCY_HOUR_SECONDS = 3600;
+/**
+ * Hash of what the work of the flights arriving in one hour depends on: key of a bag or a flight -> the ids of
+ * those flights, comma-separated, recorded by the scanner as it reads them (lua/read_and_record_dependents.lua)
+ * and looked up by the upserts to mark them. One hash an hour of arrival, so that each expires as a whole.
+ */
+export const workDependenciesKey = (arrivalSeconds: number) =>
+  `work:deps:${Math.floor(arrivalSeconds / DEPENDENCY_HOUR_SECONDS)}`;
+/** The work:deps:<hour> keys of the flights arriving between `fromSeconds` and `untilSeconds`, oldest first. */
+export function workDependenciesKeysCovering(fromSeconds: number, untilSeconds: number): string[] {
+  const keys: string[] = [];
+  const last = Math.floor(untilSeconds / DEPENDENCY_HOUR_SECONDS);
+  for (let hour = Math.floor(fromSeconds / DEPENDENCY_HOUR_SECONDS); hour <= last; hour++) {
+    keys.push(`work:deps:${hour}`);
+  }
+  return keys;
+}
+/** When the work:deps:<hour> hash of `arrivalSeconds` may go: its flights are no longer due after this (seconds). */
+export const workDependenciesExpiry = (arrivalSeconds: number, graceSeconds: number) =>
+  (Math.floor(arrivalSeconds / DEPENDENCY_HOUR_SECONDS) + 1) * DEPENDENCY_HOUR_SECONDS + graceSeconds +
+  DEPENDENCY_HOUR_SECONDS;
 /** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */
 export const WORK_STATE = "work:state";
 

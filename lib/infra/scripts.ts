@@ -15,7 +15,7 @@ import confirmFlightWork from "../../lua/confirm_flight_work.lua" with { type: "
 import deleteOrphanBags from "../../lua/delete_orphan_bags.lua" with { type: "text" };
 import expireFlights from "../../lua/expire_flights.lua" with { type: "text" };
 import failFlightWork from "../../lua/fail_flight_work.lua" with { type: "text" };
-import indexNextFlights from "../../lua/index_next_flights.lua" with { type: "text" };
+import readAndRecordDependents from "../../lua/read_and_record_dependents.lua" with { type: "text" };
 import readHashFields from "../../lua/read_hash_fields.lua" with { type: "text" };
 import restoreFlightWork from "../../lua/restore_flight_work.lua" with { type: "text" };
 import upsertBags from "../../lua/upsert_bags.lua" with { type: "text" };
@@ -28,11 +28,11 @@ const SOURCES = {
   claim_flight_work: claimFlightWork,
   confirm_flight_work: confirmFlightWork,
   fail_flight_work: failFlightWork,
-  index_next_flights: indexNextFlights,
   append_work_entries: appendWorkEntries,
   expire_flights: expireFlights,
   delete_orphan_bags: deleteOrphanBags,
   read_hash_fields: readHashFields,
+  read_and_record_dependents: readAndRecordDependents,
   restore_flight_work: restoreFlightWork,
 } as const satisfies Record<string, string>;
 

@@ -4,7 +4,7 @@ import type { Bag } from "../domain/bag.ts";
 import { KEYED } from "../domain/order_stamp.ts";
 import { appliedOffsetsKey, BAG_COUNT, bagKey, FLIGHT_ARRIVALS, WORK_MARKS } from "../infra/keys.ts";
 import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
-import { markArguments, type MarkWindow } from "./mark_window.ts";
+import { markInputs, type MarkWindow } from "./mark_window.ts";
 
 /**
  * Returns `store` (one Lua call per chunk, marking the due flights whose work changes as `window` has them)
@@ -12,7 +12,8 @@ import { markArguments, type MarkWindow } from "./mark_window.ts";
  */
 export function createBagStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Bag>> {
   return offsetsByPartition<Bag>(redis, "upsert_bags", appliedOffsetsKey(topic), (request) => {
-    const keys = [BAG_COUNT, appliedOffsetsKey(topic), FLIGHT_ARRIVALS, WORK_MARKS];
+    const marks = markInputs(window);
+    const keys = [BAG_COUNT, appliedOffsetsKey(topic), FLIGHT_ARRIVALS, WORK_MARKS, ...marks.keys];
     const offsets: string[] = [];
     const itineraries: string[] = [];
     let stamped = false;
@@ -30,7 +31,7 @@ export function createBagStore(redis: Redis, topic: string, window: MarkWindow):
       request.lastOffset,
       offsets.join(","),
       stamps,
-      ...markArguments(window),
+      ...marks.args,
     ];
     return { keys, args: [...head, ...itineraries] };
   });

@@ -2,9 +2,9 @@
 import type { Redis } from "ioredis";
 import type { Flight } from "../domain/flight.ts";
 import { KEYED } from "../domain/order_stamp.ts";
-import { appliedOffsetsKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey, WORK_MARKS, workNextKey } from "../infra/keys.ts";
+import { appliedOffsetsKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey, WORK_MARKS } from "../infra/keys.ts";
 import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
-import { markArguments, type MarkWindow } from "./mark_window.ts";
+import { markInputs, type MarkWindow } from "./mark_window.ts";
 
 /**
  * Returns `store` (one Lua call per chunk, marking the due flights whose work changes as `window` has them)
@@ -12,15 +12,16 @@ import { markArguments, type MarkWindow } from "./mark_window.ts";
  */
 export function createFlightStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Flight>> {
   return offsetsByPartition<Flight>(redis, "upsert_flights", appliedOffsetsKey(topic), (request) => {
-    const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic), WORK_MARKS];
+    const marks = markInputs(window);
+    const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic), WORK_MARKS, ...marks.keys];
     const args: (string | number)[] = [
       request.partition,
       String(request.requiredOffset),
       request.lastOffset,
-      ...markArguments(window),
+      ...marks.args,
     ];
     for (const { offset, record, stamp } of request.records) {
-      keys.push(flightKey(record.id), workNextKey(record.id));
+      keys.push(flightKey(record.id));
       const bags = JSON.stringify(record.bags);
       args.push(offset, record.id, record.departure_time, record.arrival_time, bags, stamp ?? KEYED);
     }

@@ -4,6 +4,7 @@
  */
 import type { Clock } from "../infra/clock.ts";
 import type { Config } from "../infra/config.ts";
+import { workDependenciesKeysCovering } from "../infra/keys.ts";
 
 /** The clock and the scan's window and grace, in seconds. */
 export interface MarkWindow {
@@ -12,10 +13,19 @@ export interface MarkWindow {
   readonly graceSeconds: number;
 }
 
-/** The scripts' three mark arguments: the first and last arrival time that is due, and now in milliseconds. */
-export function markArguments({ clock, windowSeconds, graceSeconds }: MarkWindow): [number, number, number] {
+/** What the upsert scripts need to mark: the work:deps:<hour> keys of the window, and their mark arguments. */
+export interface MarkInputs {
+  readonly keys: readonly string[];
+  /** The first and last arrival time that is due, now in milliseconds, and how many keys there are. */
+  readonly args: readonly [number, number, number, number];
+}
+
+/** The window as it is now. */
+export function markInputs({ clock, windowSeconds, graceSeconds }: MarkWindow): MarkInputs {
   const now = clock();
-  return [now - graceSeconds, now + windowSeconds, Math.round(now * 1000)];
+  const [from, until] = [now - graceSeconds, now + windowSeconds];
+  const keys = workDependenciesKeysCovering(from, until);
+  return { keys, args: [from, until, Math.round(now * 1000), keys.length] };
 }
 
 /** The mark window of a consumer configured by `config`, reading `clock`. */

@@ -26,7 +26,9 @@ export interface ClaimDeps {
 /** Computes the work of `flightIds` and claims the revisions to publish (or to dead-letter, when unreadable). */
 export async function claimWork(deps: ClaimDeps, flightIds: string[], now: number, token: string) {
   const { config, metrics, redis } = deps;
-  const contents = await readFlightWork(redis, flightIds);
+  // Following changes, the reads record what each flight's work depends on, for the upserts to mark it.
+  const record = config.scan.followChanges ? { graceSeconds: config.scan.graceSeconds } : undefined;
+  const contents = await readFlightWork(redis, flightIds, record);
   const present = contents.flatMap((content) => (content ? [content] : []));
   const claimArgs: (string | number)[] = [token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
   for (const content of present) {

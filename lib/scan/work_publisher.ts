@@ -14,7 +14,6 @@ import { scriptsOf } from "../infra/scripts.ts";
 import type { Counts } from "./arrival_scan.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import { type DeadWork, sendDeadWork } from "./work_dead_letters.ts";
-import { indexNextFlights } from "./next_flight_index.ts";
 
 /** What publishing sends with and counts. */
 export interface PublishDeps {
@@ -60,12 +59,6 @@ export class WorkPublisher {
         dead.push({ id: work.id, revision: work.revision, reason: "too_large", detail, work, value });
       }
     }
-    // Before the send: a departure that moves from now on marks these flights for a rescan.
-    await indexNextFlights(
-      this.deps.redis,
-      sendable.map(({ work }) => ({ id: work.id, next: Object.values(work.next_flights) })),
-      this.deps.config.scan.stateRetentionSeconds,
-    );
     const { sent, rejected } = await this.send(sendable);
     dead.push(...rejected);
     if (sent.length > 0) {

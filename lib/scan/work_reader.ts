@@ -4,13 +4,15 @@
  * with pipelined HMGETs; the itineraries and departures with lua/read_hash_fields.lua, a few hundred
  * keys a call, because one ioredis command per bag cost the scanner about 4 µs of CPU a bag, most of
  * a scan. Reads are not atomic across rounds: a change landing in between is corrected by the next scan's digest.
+ * When the scanner follows changes, the same calls record which flights' work depends on each key read
+ * (work:deps:<hour>), so that the upserts mark those flights when it changes (see change_follower.ts).
  * Stored data that does not parse (written by something else than our upserts) makes only its own flights
  * unreadable: they are reported with the reason, and every other flight is computed as usual.
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { nextDeparture, type WorkContent } from "../domain/work.ts";
-import { bagKey, flightKey } from "../infra/keys.ts";
+import { bagKey, flightKey, workDependenciesExpiry, workDependenciesKey } from "../infra/keys.ts";
 import { UnreadableData } from "../infra/errors.ts";
 import { scriptsOf } from "../infra/scripts.ts";
 
@@ -50,8 +52,20 @@ const reasonOf = (error: unknown) => {
   throw error;
 };
 
+/**
+ * What the change path records as the scan reads: which flights' work depends on each bag and next flight it
+ * reads (lua/read_and_record_dependents.lua), kept until the flights' arrival hour and the grace period are over.
+ */
+export interface RecordDependents {
+  readonly graceSeconds: number;
+}
+
 /** Computes the current work of each flight in `flightIds`, in the same order. */
-export async function readFlightWork(redis: Redis, flightIds: readonly string[]): Promise<FlightWorkContent[]> {
+export async function readFlightWork(
+  redis: Redis,
+  flightIds: readonly string[],
+  record?: RecordDependents,
+): Promise<FlightWorkContent[]> {
   const flights = await pipelined(
     redis,
     flightIds,
@@ -71,18 +85,21 @@ export async function readFlightWork(redis: Redis, flightIds: readonly string[])
     }
   });
 
-  const bagIds = [...new Set(manifests.flatMap((manifest) => manifest?.bags ?? []))];
-  const itineraryReplies = await readHashField(redis, bagIds.map(bagKey), "flights");
+  const bagReads = new KeyReads(record);
+  manifests.forEach((manifest, index) => {
+    for (const bag of manifest?.bags ?? []) bagReads.add(bagKey(bag), flightIds[index]!, manifest!.arrival);
+  });
+  const itineraryReplies = await bagReads.read(redis, "flights");
   const itineraries = new Map<string, string[] | null>();
   const unreadableBags = new Map<string, { reason: string; raw: string }>();
-  bagIds.forEach((id, index) => {
-    const reply = itineraryReplies[index] ?? null;
+  for (const [key, reply] of itineraryReplies) {
+    const id = key.slice(BAG_KEY_PREFIX.length);
     try {
-      itineraries.set(id, reply === null ? null : parseIdList(reply, bagKey(id)));
+      itineraries.set(id, reply === null ? null : parseIdList(reply, key));
     } catch (error) {
       unreadableBags.set(id, { reason: reasonOf(error), raw: reply ?? "" });
     }
-  });
+  }
   if (unreadableBags.size > 0) {
     manifests.forEach((manifest, index) => {
       const bad = manifest?.bags.filter((bag) => unreadableBags.has(bag)) ?? [];
@@ -98,22 +115,20 @@ export async function readFlightWork(redis: Redis, flightIds: readonly string[])
     });
   }
 
-  const nextFlightIds = new Set<string>();
+  const nextReads = new KeyReads(record);
   flightIds.forEach((flightId, index) => {
-    for (const bag of manifests[index]?.bags ?? []) {
+    const manifest = manifests[index];
+    for (const bag of manifest?.bags ?? []) {
       const itinerary = itineraries.get(bag);
       const position = itinerary?.indexOf(flightId) ?? -1;
       const next = position >= 0 ? itinerary?.[position + 1] : undefined;
-      if (next !== undefined) nextFlightIds.add(next);
+      if (next !== undefined) nextReads.add(flightKey(next), flightId, manifest!.arrival);
     }
   });
-  const nextIds = [...nextFlightIds];
-  const departureReplies = await readHashField(redis, nextIds.map(flightKey), "departure_time");
   const departures = new Map<string, number>();
-  nextIds.forEach((id, index) => {
-    const reply = departureReplies[index] ?? null;
-    if (reply !== null) departures.set(id, Number(reply));
-  });
+  for (const [key, reply] of await nextReads.read(redis, "departure_time")) {
+    if (reply !== null) departures.set(key.slice(FLIGHT_KEY_PREFIX.length), Number(reply));
+  }
 
   return flightIds.map((flightId, index) => {
     const manifest = manifests[index];
@@ -129,20 +144,76 @@ export async function readFlightWork(redis: Redis, flightIds: readonly string[])
   });
 }
 
-/** Keys per read_hash_fields.lua call: a script blocks Redis, so each call stays well under a millisecond. */
+const BAG_KEY_PREFIX = bagKey("");
+const FLIGHT_KEY_PREFIX = flightKey("");
+
+/** Keys per read script call: a script blocks Redis, so each call stays well under a millisecond. */
 const KEYS_PER_READ = 500;
 
 /**
- * `field` of each hash in `keys`, in the same order (null when missing). The calls of one read are
- * sent together (ioredis pipelines them on the connection); the script is loaded on first use (NOSCRIPT).
+ * One round of reads: one field of each key added, each key once. When dependents are recorded, the keys are
+ * grouped by the arrival hour of the flights that depend on them, and each key is read by
+ * lua/read_and_record_dependents.lua with the ids of those flights; else by lua/read_hash_fields.lua.
  */
-async function readHashField(redis: Redis, keys: readonly string[], field: string): Promise<(string | null)[]> {
-  const script = scriptsOf(redis).read_hash_fields;
-  const calls: Promise<unknown>[] = [];
-  for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
-    calls.push(script.run(keys.slice(start, start + KEYS_PER_READ), [field]));
+class KeyReads {
+  private readonly keys = new Set<string>();
+  /** work:deps:<hour> -> its expiry and, per key, the ids of the flights depending on it, comma-separated. */
+  private readonly dependents = new Map<string, { expiry: number; ids: Map<string, string> }>();
+
+  constructor(private readonly record: RecordDependents | undefined) {}
+
+  /** Reads `key` for the work of `flightId`, arriving at `arrival`. */
+  add(key: string, flightId: string, arrival: number): void {
+    if (!this.record) {
+      this.keys.add(key);
+      return;
+    }
+    const hourKey = workDependenciesKey(arrival);
+    let hour = this.dependents.get(hourKey);
+    if (!hour) {
+      hour = { expiry: workDependenciesExpiry(arrival, this.record.graceSeconds), ids: new Map() };
+      this.dependents.set(hourKey, hour);
+    }
+    const listed = hour.ids.get(key);
+    // A flight adds its keys together, so a key it added already ends the list.
+    if (listed === undefined) hour.ids.set(key, flightId);
+    else if (listed !== flightId && !listed.endsWith(`,${flightId}`)) hour.ids.set(key, `${listed},${flightId}`);
   }
-  return (await Promise.all(calls)).flat() as (string | null)[];
+
+  /**
+   * The field of every key added (null when missing). The calls are sent together (ioredis pipelines them on
+   * the connection); the scripts are loaded on first use (NOSCRIPT).
+   */
+  async read(redis: Redis, field: string): Promise<Map<string, string | null>> {
+    const scripts = scriptsOf(redis);
+    const calls: Promise<[string[], unknown]>[] = [];
+    const run = async (keys: string[], call: Promise<unknown>) => [keys, await call] as [string[], unknown];
+    if (!this.record) {
+      const keys = [...this.keys];
+      for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
+        const chunk = keys.slice(start, start + KEYS_PER_READ);
+        calls.push(run(chunk, scripts.read_hash_fields.run(chunk, [field])));
+      }
+    }
+    for (const [hourKey, { expiry, ids }] of this.dependents) {
+      const entries = [...ids];
+      for (let start = 0; start < entries.length; start += KEYS_PER_READ) {
+        const chunk = entries.slice(start, start + KEYS_PER_READ);
+        const keys = chunk.map(([key]) => key);
+        const call = scripts.read_and_record_dependents.run([hourKey, ...keys], [
+          field,
+          expiry,
+          ...chunk.map(([, flights]) => flights),
+        ]);
+        calls.push(run(keys, call));
+      }
+    }
+    const values = new Map<string, string | null>();
+    for (const [keys, replies] of await Promise.all(calls)) {
+      keys.forEach((key, index) => values.set(key, (replies as (string | null)[])[index] ?? null));
+    }
+    return values;
+  }
 }
 
 type Pipeline = ReturnType<Redis["pipeline"]>;

@@ -7,8 +7,7 @@
  * dropped as an old duplicate until its numbering caught up. Before each scan, restoreWorkStateIfLost()
  * checks the WORK_STATE marker and, when it is missing, records for every flight of the topic the first
  * message with its highest revision (the one the bridge mirrored), that message's digest and its bags (the next
- * revision's `removed_bags` are counted from them), and the flights its bags connect to (work:next:<id>), then
- * sets the marker.
+ * revision's `removed_bags` are counted from them), then sets the marker.
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
@@ -19,7 +18,6 @@ import { waitFor } from "../infra/poll.ts";
 import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "../infra/keys.ts";
 import type { Logger } from "../infra/log.ts";
 import { scriptsOf } from "../infra/scripts.ts";
-import { indexNextFlights } from "./next_flight_index.ts";
 
 /**
  * Makes the scanner restore its revisions from the work topic before its next scan. Called by the consumers
@@ -42,8 +40,6 @@ interface Published {
   readonly arrival: number;
   /** The JSON list of the revision's bag ids. */
   readonly bags: string;
-  /** The next flights its bags connect to. */
-  readonly next: readonly (string | null)[];
 }
 
 /** Flights per restore_flight_work.lua call, so one call stays short. */
@@ -78,7 +74,6 @@ export async function restoreWorkStateIfLost(
         arrival: work.arrival_time,
         // Only the flights kept below need their manifests: the topic may hold far older ones.
         bags: work.arrival_time >= horizon ? JSON.stringify(Object.keys(work.bags)) : "",
-        next: work.arrival_time >= horizon ? [...new Set(Object.values(work.next_flights))] : [],
       });
     }
   });
@@ -93,12 +88,6 @@ export async function restoreWorkStateIfLost(
       await script.run(keys, [config.scan.stateRetentionSeconds, ...args]),
     );
   }
-  // The index of connecting flights was lost with the states: a move of a next departure marks them again.
-  await indexNextFlights(
-    redis,
-    flights.map(([id, work]) => ({ id, next: work.next })),
-    config.scan.stateRetentionSeconds,
-  );
   await redis.hset(WORK_STATE, "restored_at", Math.floor(nowSeconds));
   if (read > 0) {
     logger.warn({ messages: read, restored }, "publication state missing from Redis; restored it from the work topic");

@@ -1,19 +1,26 @@
-/** The marks the upserts leave for the scanner's change follower: due flights whose work may have changed. */
+/**
+ * The marks the upserts leave for the scanner's change follower: the due flights whose work may have changed,
+ * found through what the scanner's reads recorded each flight's work depends on (work:deps:<hour>).
+ */
 import assert from "node:assert/strict";
+import { workDependenciesKey, workDependenciesKeysCovering } from "../../lib/infra/keys.ts";
 import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
-import { bagKeys, flightKeys } from "../_helpers/script_keys.ts";
+import { bagKeysWith, flightKeysWith } from "../_helpers/script_keys.ts";
 
-const T = 1_800_000_000;
+/** The start of an hour, so that the window [T - 300, T + 600] covers two hours of arrival. */
+const T = 1_800_000_000 - (1_800_000_000 % 3600);
+const DEPS = workDependenciesKeysCovering(T - 300, T + 600);
 /** Due: arriving between T - 300 and T + 600; marks scored T in milliseconds. */
-const MARKS = [T - 300, T + 600, T * 1000];
-const flight = (
-  offset: number,
-  id: string,
-  departure: number,
-  arrival: number,
-  bags: string[],
-) => [offset, id, departure, arrival, JSON.stringify(bags), "-"];
+const MARKS = [T - 300, T + 600, T * 1000, DEPS.length];
+const flight = (offset: number, id: string, departure: number, arrival: number, bags: string[]) => [
+  offset,
+  id,
+  departure,
+  arrival,
+  JSON.stringify(bags),
+  "-",
+];
 
 async function setup() {
   const redis = await freshRedis(testConfig("flight-consumer"));
@@ -24,12 +31,12 @@ async function setup() {
   const upsertFlight = async (id: string, departure: number, arrival: number, manifest: string[] = []) => {
     offset += 1;
     const args = [0, -1, offset, ...MARKS, ...flight(offset, id, departure, arrival, manifest)];
-    return await flights.run(flightKeys(id), args) as number[];
+    return await flights.run(flightKeysWith(DEPS, id), args) as number[];
   };
-  const upsertBag = async (id: string, itinerary: string[]) => {
+  const upsertBag = async (id: string, itinerary: string[], stamp = "") => {
     offset += 1;
-    const args = [0, -1, offset, String(offset), "", ...MARKS, JSON.stringify(itinerary)];
-    return await bags.run(bagKeys(id), args) as number[];
+    const args = [0, -1, offset, String(offset), stamp, ...MARKS, JSON.stringify(itinerary)];
+    return await bags.run(bagKeysWith(DEPS, id), args) as number[];
   };
   const marks = async () => await redis.zrange("work:marks", 0, -1, "WITHSCORES");
   return { redis, upsertFlight, upsertBag, marks };
@@ -55,37 +62,65 @@ Deno.test("upsert_flights.lua marks a due flight that is new, delayed or given b
   }
 });
 
-Deno.test("upsert_flights.lua marks the due flights of work:next:<id> when the flight's departure moves", async () => {
+Deno.test("upsert_flights.lua marks the due flights whose work depends on a flight when its departure moves", async () => {
   const { redis, upsertFlight, marks } = await setup();
   try {
     await upsertFlight("FL_IN", T - 3600, T + 300);
+    await upsertFlight("FL_OTHER_HOUR", T - 3600, T - 200);
     await upsertFlight("FL_GONE", T - 9000, T - 7200);
     await upsertFlight("FL_NEXT", T + 3600, T + 7200);
-    // The published work of FL_IN and of the long-landed FL_GONE has bags connecting to FL_NEXT.
-    await redis.sadd("work:next:FL_NEXT", "FL_IN", "FL_GONE");
+    // Bags of FL_IN, FL_OTHER_HOUR (arriving in the hour before) and the long-landed FL_GONE connect to FL_NEXT.
+    await redis.hset(workDependenciesKey(T + 300), "flight:id:FL_NEXT", "FL_IN,FL_GONE");
+    await redis.hset(workDependenciesKey(T - 200), "flight:id:FL_NEXT", "FL_OTHER_HOUR");
     await redis.del("work:marks");
     assert.deepEqual((await upsertFlight("FL_NEXT", T + 3600, T + 7200)).at(-1), 0, "the same departure");
-    assert.deepEqual((await upsertFlight("FL_NEXT", T + 4200, T + 7800)).at(-1), 1, "the departure moved");
-    assert.deepEqual(await marks(), ["FL_IN", String(T * 1000)]);
+    assert.deepEqual((await upsertFlight("FL_NEXT", T + 3600, T + 7800)).at(-1), 0, "only its arrival moved");
+    assert.deepEqual((await upsertFlight("FL_NEXT", T + 4200, T + 7800)).at(-1), 2, "the departure moved");
+    assert.deepEqual(await marks(), ["FL_IN", String(T * 1000), "FL_OTHER_HOUR", String(T * 1000)]);
   } finally {
     await redis.quit();
   }
 });
 
-Deno.test("upsert_bags.lua marks the due flights of a changed itinerary, old and new, and keeps the first mark's time", async () => {
+Deno.test("upsert_bags.lua marks the due flights whose work depends on a stored bag, and keeps the first mark's time", async () => {
   const { redis, upsertFlight, upsertBag, marks } = await setup();
   try {
     await upsertFlight("FL_A", T - 3600, T + 100);
     await upsertFlight("FL_B", T - 3600, T + 200);
     await upsertFlight("FL_FAR", T + 3600, T + 7200);
+    await redis.hset(workDependenciesKey(T + 100), "bag:id:BAG_1", "FL_A,FL_B", "bag:id:BAG_2", "FL_FAR");
     await redis.del("work:marks");
-    assert.deepEqual((await upsertBag("BAG_1", ["FL_A", "FL_FAR"])).at(-1), 1, "a late itinerary");
-    assert.deepEqual(await marks(), ["FL_A", String(T * 1000)]);
-    assert.deepEqual((await upsertBag("BAG_1", ["FL_A", "FL_FAR"])).at(-1), 0, "the same itinerary");
+    assert.deepEqual((await upsertBag("BAG_3", ["FL_A"])).at(-1), 0, "a bag no due flight's work depends on");
+    assert.deepEqual((await upsertBag("BAG_2", ["FL_FAR"])).at(-1), 0, "a bag only a flight not due depends on");
     await redis.zadd("work:marks", T * 1000 - 500, "FL_A");
-    // Rerouted from FL_A to FL_B: both flights' work for the bag changes; FL_A keeps its earlier mark.
-    assert.deepEqual((await upsertBag("BAG_1", ["FL_B", "FL_FAR"])).at(-1), 1);
+    assert.deepEqual((await upsertBag("BAG_1", ["FL_A", "FL_FAR"])).at(-1), 1, "a late itinerary");
     assert.deepEqual(await marks(), ["FL_A", String(T * 1000 - 500), "FL_B", String(T * 1000)]);
+    await redis.del("work:marks");
+    // A message without a key older than the one stored is not applied: nothing changed, nothing marked.
+    assert.deepEqual((await upsertBag("BAG_1", ["FL_B"], "00000z")).at(-1), 2, "a stamped message");
+    await redis.del("work:marks");
+    assert.deepEqual(await upsertBag("BAG_1", ["FL_A"], "00000a"), [1, 1, 0, 0], "an older stamped message");
+    assert.deepEqual(await marks(), []);
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("read_and_record_dependents.lua reads one field of each hash and records who depends on it", async () => {
+  const redis = await freshRedis(testConfig("arrival-scanner"));
+  try {
+    const script = await loadScript(redis, "read_and_record_dependents");
+    const deps = workDependenciesKey(T);
+    await redis.hset("bag:id:BAG_1", "flights", '["FL_A","FL_B"]');
+    await redis.hset(deps, "bag:id:BAG_1", "FL_OLD");
+    const expiry = T + 7200;
+    const read = (ids: string[]) =>
+      script.run([deps, "bag:id:BAG_1", "bag:id:BAG_2"], ["flights", expiry, ...ids]) as Promise<unknown[]>;
+    assert.deepEqual(await read(["FL_A", "FL_A,FL_B"]), ['["FL_A","FL_B"]', null]);
+    assert.deepEqual(await redis.hgetall(deps), { "bag:id:BAG_1": "FL_OLD,FL_A", "bag:id:BAG_2": "FL_A,FL_B" });
+    await read(["FL_OLD", "FL_B,FL_C"]);
+    assert.deepEqual(await redis.hgetall(deps), { "bag:id:BAG_1": "FL_OLD,FL_A", "bag:id:BAG_2": "FL_A,FL_B,FL_C" });
+    assert.equal(await redis.expiretime(deps), expiry);
   } finally {
     await redis.quit();
   }

@@ -5,8 +5,8 @@ import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
 import { bagKeys, flightKeys } from "../_helpers/script_keys.ts";
 import { snapshot } from "../_helpers/redis_state.ts";
 
-/** The three mark arguments with a window no flight here arrives in: these tests leave no marks. */
-const NO_MARKS = [0, 0, 0];
+/** The mark arguments: a window no flight here arrives in and no work:deps:<hour> key, so no marks. */
+const NO_MARKS = [0, 0, 0, 0];
 
 Deno.test("upsert_flights.lua stores new flights, counts them once and records the last offset", async () => {
   const redis = await freshRedis(testConfig("flight-consumer"));

@@ -32,6 +32,7 @@ export const WORKER_COMMANDS = [
   "decrby",
   "del",
   "expire",
+  "expireat",
   "set",
   // the bag sweep
   "scan",
@@ -50,13 +51,10 @@ export const WORKER_COMMANDS = [
   "zrange",
   "zscore",
   "zmscore",
-  "zcount",
   "zremrangebyscore",
-  // the scanner's change follower: marks of changed flights, and the flights connecting to each next flight
+  // the scanner's change follower: marks of changed flights
   "bzpopmin",
   "zpopmin",
-  "sadd",
-  "smembers",
   // the work stream and its readers
   "xadd",
   "xtrim",
