@@ -5,9 +5,8 @@
 -- KEYS[3]      offsets:<topic>        hash, partition -> last offset applied
 -- KEYS[4]      work:marks             sorted set, due flights whose work may have changed, scored by the time
 --                                     (ms) of the first change since the scanner last took them
--- KEYS[5..4+d] work:deps:<hour>       d hashes, one per hour of arrival the scan window covers: key of a bag or
---                                     flight -> the due flights whose work depends on it (see
---                                     read_and_record_dependents.lua)
+-- KEYS[5..4+d] work:due_next:<hour>   d hashes, one per hour of arrival the scan window covers: key of a flight ->
+--                                     the due flights with a bag connecting to it (see read_due_departures.lua)
 -- KEYS[5+d..]  flight:id:<id>         one per flight in ARGV, in order
 -- ARGV[1]      partition
 -- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none: what the
@@ -16,7 +15,7 @@
 -- ARGV[3]      last offset of the batch (invalid messages included), recorded as applied
 -- ARGV[4], ARGV[5]   the scan window as the consumer's clock has it: a flight arriving between them is due
 -- ARGV[6]      now in milliseconds, the score of a new mark
--- ARGV[7]      d, the number of work:deps:<hour> keys
+-- ARGV[7]      d, the number of work:due_next:<hour> keys
 -- ARGV[8..]    six values per flight: offset, id, departure_time, arrival_time, bags (JSON array), and the
 --              order stamp: "-" for a message with a key, else its timestamp, partition and offset in fixed-width
 --              base 36 (see lib/domain/order_stamp.ts)
@@ -24,8 +23,7 @@
 -- Returns {APPLIED, applied, inserted, marked}, or {BEHIND, recorded, 0, 0} when Redis is behind (nothing written;
 -- replay the partition after `recorded`, -1 when no offset is recorded).
 -- Marks (ZADD NX, so the first change's time stays): a due flight whose arrival or manifest changed (due before
--- or after), and when a flight's departure changed (or it is new), the due flights whose work depends on it: a
--- bag of theirs connects to it.
+-- or after), and when a flight's departure changed (or it is new), the due flights with a bag connecting to it.
 -- Messages at or below the recorded offset were applied before (a redelivery) and are skipped. A message
 -- without a key may sit on any partition: it replaces the stored flight only when its stamp is not older than
 -- the one stored with it (field `stamp`), so the newest wins whatever order partitions are applied in.
@@ -38,7 +36,7 @@ if applied_up_to < tonumber(ARGV[2]) then
   return {BEHIND, applied_up_to, 0, 0}
 end
 local due_from, due_until, now_ms = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6]
-local deps_count = tonumber(ARGV[7])
+local due_keys = tonumber(ARGV[7])
 local marked = 0
 local function due(arrival)
   arrival = tonumber(arrival)
@@ -47,11 +45,11 @@ end
 local function mark(flight_id)
   marked = marked + redis.call('ZADD', KEYS[4], 'NX', now_ms, flight_id)
 end
-local function mark_dependents(key)
-  for d = 5, 4 + deps_count do
-    local dependents = redis.call('HGET', KEYS[d], key)
-    if dependents then
-      for flight_id in string.gmatch(dependents, '[^,]+') do
+local function mark_connecting(key)
+  for d = 5, 4 + due_keys do
+    local connecting = redis.call('HGET', KEYS[d], key)
+    if connecting then
+      for flight_id in string.gmatch(connecting, '[^,]+') do
         if due(redis.call('ZSCORE', KEYS[1], flight_id)) then
           mark(flight_id)
         end
@@ -61,7 +59,7 @@ local function mark_dependents(key)
 end
 
 local applied, inserted = 0, 0
-local key_index = 5 + deps_count
+local key_index = 5 + due_keys
 for i = 8, #ARGV, 6 do
   local offset = tonumber(ARGV[i])
   local key = KEYS[key_index]
@@ -84,7 +82,7 @@ for i = 8, #ARGV, 6 do
         mark(id)
       end
       if stored[1] ~= departure then
-        mark_dependents(key)
+        mark_connecting(key)
       end
     end
   end

@@ -33,28 +33,27 @@ export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
  * scanner last took them: the upserts add them, the scanner's change follower pops them (see change_follower.ts).
  */
 export const WORK_MARKS = "work:marks";
-/** Seconds of arrival time per work:deps:<hour> hash: an hour. */
-const DEPENDENCY_HOUR_SECONDS = 3600;
-/**
- * Hash of what the work of the flights arriving in one hour depends on: key of a bag or a flight -> the ids of
- * those flights, comma-separated, recorded by the scanner as it reads them (lua/read_and_record_dependents.lua)
- * and looked up by the upserts to mark them. One hash an hour of arrival, so that each expires as a whole.
- */
-export const workDependenciesKey = (arrivalSeconds: number) =>
-  `work:deps:${Math.floor(arrivalSeconds / DEPENDENCY_HOUR_SECONDS)}`;
-/** The work:deps:<hour> keys of the flights arriving between `fromSeconds` and `untilSeconds`, oldest first. */
-export function workDependenciesKeysCovering(fromSeconds: number, untilSeconds: number): string[] {
-  const keys: string[] = [];
-  const last = Math.floor(untilSeconds / DEPENDENCY_HOUR_SECONDS);
-  for (let hour = Math.floor(fromSeconds / DEPENDENCY_HOUR_SECONDS); hour <= last; hour++) {
-    keys.push(`work:deps:${hour}`);
-  }
-  return keys;
+const HOUR_SECONDS = 3600;
+/** The hour of an arrival (Unix seconds / 3600, rounded down): which work:due_* keys a due flight is recorded in. */
+export const arrivalHour = (arrivalSeconds: number) => Math.floor(arrivalSeconds / HOUR_SECONDS);
+/** The hours of the arrivals between `fromSeconds` and `untilSeconds`, earliest first. */
+export function arrivalHours(fromSeconds: number, untilSeconds: number): number[] {
+  const hours: number[] = [];
+  for (let hour = arrivalHour(fromSeconds); hour <= arrivalHour(untilSeconds); hour++) hours.push(hour);
+  return hours;
 }
-/** When the work:deps:<hour> hash of `arrivalSeconds` may go: its flights are no longer due after this (seconds). */
-export const workDependenciesExpiry = (arrivalSeconds: number, graceSeconds: number) =>
-  (Math.floor(arrivalSeconds / DEPENDENCY_HOUR_SECONDS) + 1) * DEPENDENCY_HOUR_SECONDS + graceSeconds +
-  DEPENDENCY_HOUR_SECONDS;
+/**
+ * Set of the keys (bag:id:<id>) of the bags on the manifests of the due flights arriving in `hour`, as the scanner
+ * read them (lua/read_due_itineraries.lua): a change of such a bag marks the due flights of its itinerary.
+ */
+export const dueBagsKey = (hour: number) => `work:due_bags:${hour}`;
+/**
+ * Hash: key of a flight (flight:id:<id>) -> the ids, comma-separated, of the due flights arriving in `hour` with a
+ * bag connecting to it, as the scanner read them (lua/read_due_departures.lua): a move of its departure marks them.
+ */
+export const dueNextFlightsKey = (hour: number) => `work:due_next:${hour}`;
+/** When the work:due_* keys of `hour` expire (Unix seconds): an hour after its last flight's grace period. */
+export const dueKeysExpiry = (hour: number, graceSeconds: number) => (hour + 2) * HOUR_SECONDS + graceSeconds;
 /** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */
 export const WORK_STATE = "work:state";
 

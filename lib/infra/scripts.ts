@@ -15,7 +15,8 @@ import confirmFlightWork from "../../lua/confirm_flight_work.lua" with { type: "
 import deleteOrphanBags from "../../lua/delete_orphan_bags.lua" with { type: "text" };
 import expireFlights from "../../lua/expire_flights.lua" with { type: "text" };
 import failFlightWork from "../../lua/fail_flight_work.lua" with { type: "text" };
-import readAndRecordDependents from "../../lua/read_and_record_dependents.lua" with { type: "text" };
+import readDueDepartures from "../../lua/read_due_departures.lua" with { type: "text" };
+import readDueItineraries from "../../lua/read_due_itineraries.lua" with { type: "text" };
 import readHashFields from "../../lua/read_hash_fields.lua" with { type: "text" };
 import restoreFlightWork from "../../lua/restore_flight_work.lua" with { type: "text" };
 import upsertBags from "../../lua/upsert_bags.lua" with { type: "text" };
@@ -32,7 +33,8 @@ const SOURCES = {
   expire_flights: expireFlights,
   delete_orphan_bags: deleteOrphanBags,
   read_hash_fields: readHashFields,
-  read_and_record_dependents: readAndRecordDependents,
+  read_due_itineraries: readDueItineraries,
+  read_due_departures: readDueDepartures,
   restore_flight_work: restoreFlightWork,
 } as const satisfies Record<string, string>;
 

@@ -2,7 +2,7 @@
 import type { Redis } from "ioredis";
 import type { Bag } from "../domain/bag.ts";
 import { KEYED } from "../domain/order_stamp.ts";
-import { appliedOffsetsKey, BAG_COUNT, bagKey, FLIGHT_ARRIVALS, WORK_MARKS } from "../infra/keys.ts";
+import { appliedOffsetsKey, BAG_COUNT, bagKey, dueBagsKey, FLIGHT_ARRIVALS, WORK_MARKS } from "../infra/keys.ts";
 import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
 import { markInputs, type MarkWindow } from "./mark_window.ts";
 
@@ -12,7 +12,7 @@ import { markInputs, type MarkWindow } from "./mark_window.ts";
  */
 export function createBagStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Bag>> {
   return offsetsByPartition<Bag>(redis, "upsert_bags", appliedOffsetsKey(topic), (request) => {
-    const marks = markInputs(window);
+    const marks = markInputs(window, dueBagsKey);
     const keys = [BAG_COUNT, appliedOffsetsKey(topic), FLIGHT_ARRIVALS, WORK_MARKS, ...marks.keys];
     const offsets: string[] = [];
     const itineraries: string[] = [];

@@ -2,7 +2,14 @@
 import type { Redis } from "ioredis";
 import type { Flight } from "../domain/flight.ts";
 import { KEYED } from "../domain/order_stamp.ts";
-import { appliedOffsetsKey, FLIGHT_ARRIVALS, FLIGHT_COUNT, flightKey, WORK_MARKS } from "../infra/keys.ts";
+import {
+  appliedOffsetsKey,
+  dueNextFlightsKey,
+  FLIGHT_ARRIVALS,
+  FLIGHT_COUNT,
+  flightKey,
+  WORK_MARKS,
+} from "../infra/keys.ts";
 import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
 import { markInputs, type MarkWindow } from "./mark_window.ts";
 
@@ -12,7 +19,7 @@ import { markInputs, type MarkWindow } from "./mark_window.ts";
  */
 export function createFlightStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Flight>> {
   return offsetsByPartition<Flight>(redis, "upsert_flights", appliedOffsetsKey(topic), (request) => {
-    const marks = markInputs(window);
+    const marks = markInputs(window, dueNextFlightsKey);
     const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic), WORK_MARKS, ...marks.keys];
     const args: (string | number)[] = [
       request.partition,

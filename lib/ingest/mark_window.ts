@@ -4,7 +4,7 @@
  */
 import type { Clock } from "../infra/clock.ts";
 import type { Config } from "../infra/config.ts";
-import { workDependenciesKeysCovering } from "../infra/keys.ts";
+import { arrivalHours } from "../infra/keys.ts";
 
 /** The clock and the scan's window and grace, in seconds. */
 export interface MarkWindow {
@@ -13,18 +13,21 @@ export interface MarkWindow {
   readonly graceSeconds: number;
 }
 
-/** What the upsert scripts need to mark: the work:deps:<hour> keys of the window, and their mark arguments. */
+/** What the upsert scripts need to mark: the work:due_* keys of the window's hours, and their mark arguments. */
 export interface MarkInputs {
   readonly keys: readonly string[];
   /** The first and last arrival time that is due, now in milliseconds, and how many keys there are. */
   readonly args: readonly [number, number, number, number];
 }
 
-/** The window as it is now. */
-export function markInputs({ clock, windowSeconds, graceSeconds }: MarkWindow): MarkInputs {
+/** The window as it is now, with `keyOf(hour)` for each hour of arrival it covers. */
+export function markInputs(
+  { clock, windowSeconds, graceSeconds }: MarkWindow,
+  keyOf: (hour: number) => string,
+): MarkInputs {
   const now = clock();
   const [from, until] = [now - graceSeconds, now + windowSeconds];
-  const keys = workDependenciesKeysCovering(from, until);
+  const keys = arrivalHours(from, until).map(keyOf);
   return { keys, args: [from, until, Math.round(now * 1000), keys.length] };
 }
 

@@ -2,6 +2,7 @@
  * The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron (the sweep), and
  * between sweeps follows the changes and the window's edge (change_follower.ts) unless SCAN_FOLLOW_CHANGES is off.
  */
+import { WORK_MARKS } from "../infra/keys.ts";
 import { errorMessage } from "../infra/log.ts";
 import { canRetry, crash } from "../infra/retry.ts";
 import { ArrivalScan } from "./arrival_scan.ts";
@@ -45,6 +46,8 @@ export async function startArrivalScanner(
             "consumers are still behind Kafka; scanning what Redis holds",
           );
         }
+        // Not following, nobody takes the upserts' marks: the sweep covers what they name.
+        if (!config.scan.followChanges) await redis.del(WORK_MARKS);
         const now = clock();
         // Never scan with lost publication state: revisions would start again at 1 (see work_state_restore.ts).
         await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);

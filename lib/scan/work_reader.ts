@@ -4,15 +4,16 @@
  * with pipelined HMGETs; the itineraries and departures with lua/read_hash_fields.lua, a few hundred
  * keys a call, because one ioredis command per bag cost the scanner about 4 µs of CPU a bag, most of
  * a scan. Reads are not atomic across rounds: a change landing in between is corrected by the next scan's digest.
- * When the scanner follows changes, the same calls record which flights' work depends on each key read
- * (work:deps:<hour>), so that the upserts mark those flights when it changes (see change_follower.ts).
+ * When the scanner follows changes, the same calls record the bags read as on a due flight's manifest
+ * (work:due_bags:<hour>) and the next flights read with the due flights connecting to them (work:due_next:<hour>),
+ * so that the upserts mark those flights when these change (see change_follower.ts).
  * Stored data that does not parse (written by something else than our upserts) makes only its own flights
  * unreadable: they are reported with the reason, and every other flight is computed as usual.
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { nextDeparture, type WorkContent } from "../domain/work.ts";
-import { bagKey, flightKey, workDependenciesExpiry, workDependenciesKey } from "../infra/keys.ts";
+import { arrivalHour, bagKey, dueBagsKey, dueKeysExpiry, dueNextFlightsKey, flightKey } from "../infra/keys.ts";
 import { UnreadableData } from "../infra/errors.ts";
 import { scriptsOf } from "../infra/scripts.ts";
 
@@ -53,10 +54,10 @@ const reasonOf = (error: unknown) => {
 };
 
 /**
- * What the change path records as the scan reads: which flights' work depends on each bag and next flight it
- * reads (lua/read_and_record_dependents.lua), kept until the flights' arrival hour and the grace period are over.
+ * What the change path records as the scan reads (lua/read_due_itineraries.lua, lua/read_due_departures.lua): the
+ * bags of each flight's manifest and the flights they connect to, kept an hour past the grace period.
  */
-export interface RecordDependents {
+export interface RecordDue {
   readonly graceSeconds: number;
 }
 
@@ -64,7 +65,7 @@ export interface RecordDependents {
 export async function readFlightWork(
   redis: Redis,
   flightIds: readonly string[],
-  record?: RecordDependents,
+  record?: RecordDue,
 ): Promise<FlightWorkContent[]> {
   const flights = await pipelined(
     redis,
@@ -85,11 +86,11 @@ export async function readFlightWork(
     }
   });
 
-  const bagReads = new KeyReads(record);
+  const bagReads = new KeyReads("flights", record);
   manifests.forEach((manifest, index) => {
     for (const bag of manifest?.bags ?? []) bagReads.add(bagKey(bag), flightIds[index]!, manifest!.arrival);
   });
-  const itineraryReplies = await bagReads.read(redis, "flights");
+  const itineraryReplies = await bagReads.read(redis);
   const itineraries = new Map<string, string[] | null>();
   const unreadableBags = new Map<string, { reason: string; raw: string }>();
   for (const [key, reply] of itineraryReplies) {
@@ -115,7 +116,7 @@ export async function readFlightWork(
     });
   }
 
-  const nextReads = new KeyReads(record);
+  const nextReads = new KeyReads("departure_time", record);
   flightIds.forEach((flightId, index) => {
     const manifest = manifests[index];
     for (const bag of manifest?.bags ?? []) {
@@ -126,7 +127,7 @@ export async function readFlightWork(
     }
   });
   const departures = new Map<string, number>();
-  for (const [key, reply] of await nextReads.read(redis, "departure_time")) {
+  for (const [key, reply] of await nextReads.read(redis)) {
     if (reply !== null) departures.set(key.slice(FLIGHT_KEY_PREFIX.length), Number(reply));
   }
 
@@ -151,16 +152,17 @@ const FLIGHT_KEY_PREFIX = flightKey("");
 const KEYS_PER_READ = 500;
 
 /**
- * One round of reads: one field of each key added, each key once. When dependents are recorded, the keys are
- * grouped by the arrival hour of the flights that depend on them, and each key is read by
- * lua/read_and_record_dependents.lua with the ids of those flights; else by lua/read_hash_fields.lua.
+ * One round of reads: `field` (flights or departure_time) of each key added, each key once. When the due flights
+ * are recorded, the keys are grouped by the arrival hour of the flights that read them and read by
+ * lua/read_due_itineraries.lua or lua/read_due_departures.lua (with the ids of those flights); else by
+ * lua/read_hash_fields.lua.
  */
 class KeyReads {
   private readonly keys = new Set<string>();
-  /** work:deps:<hour> -> its expiry and, per key, the ids of the flights depending on it, comma-separated. */
-  private readonly dependents = new Map<string, { expiry: number; ids: Map<string, string> }>();
+  /** Per arrival hour: per key, the ids of the flights of that hour reading it, comma-separated. */
+  private readonly byHour = new Map<number, Map<string, string>>();
 
-  constructor(private readonly record: RecordDependents | undefined) {}
+  constructor(private readonly field: "flights" | "departure_time", private readonly record: RecordDue | undefined) {}
 
   /** Reads `key` for the work of `flightId`, arriving at `arrival`. */
   add(key: string, flightId: string, arrival: number): void {
@@ -168,43 +170,40 @@ class KeyReads {
       this.keys.add(key);
       return;
     }
-    const hourKey = workDependenciesKey(arrival);
-    let hour = this.dependents.get(hourKey);
-    if (!hour) {
-      hour = { expiry: workDependenciesExpiry(arrival, this.record.graceSeconds), ids: new Map() };
-      this.dependents.set(hourKey, hour);
-    }
-    const listed = hour.ids.get(key);
+    const hour = arrivalHour(arrival);
+    let keys = this.byHour.get(hour);
+    if (!keys) this.byHour.set(hour, keys = new Map());
+    const listed = keys.get(key);
     // A flight adds its keys together, so a key it added already ends the list.
-    if (listed === undefined) hour.ids.set(key, flightId);
-    else if (listed !== flightId && !listed.endsWith(`,${flightId}`)) hour.ids.set(key, `${listed},${flightId}`);
+    if (listed === undefined) keys.set(key, flightId);
+    else if (listed !== flightId && !listed.endsWith(`,${flightId}`)) keys.set(key, `${listed},${flightId}`);
   }
 
   /**
    * The field of every key added (null when missing). The calls are sent together (ioredis pipelines them on
    * the connection); the scripts are loaded on first use (NOSCRIPT).
    */
-  async read(redis: Redis, field: string): Promise<Map<string, string | null>> {
+  async read(redis: Redis): Promise<Map<string, string | null>> {
     const scripts = scriptsOf(redis);
     const calls: Promise<[string[], unknown]>[] = [];
     const run = async (keys: string[], call: Promise<unknown>) => [keys, await call] as [string[], unknown];
-    if (!this.record) {
-      const keys = [...this.keys];
-      for (let start = 0; start < keys.length; start += KEYS_PER_READ) {
-        const chunk = keys.slice(start, start + KEYS_PER_READ);
-        calls.push(run(chunk, scripts.read_hash_fields.run(chunk, [field])));
-      }
+    const plain = [...this.keys];
+    for (let start = 0; start < plain.length; start += KEYS_PER_READ) {
+      const chunk = plain.slice(start, start + KEYS_PER_READ);
+      calls.push(run(chunk, scripts.read_hash_fields.run(chunk, [this.field])));
     }
-    for (const [hourKey, { expiry, ids }] of this.dependents) {
+    for (const [hour, ids] of this.byHour) {
+      const expiry = dueKeysExpiry(hour, this.record!.graceSeconds);
       const entries = [...ids];
       for (let start = 0; start < entries.length; start += KEYS_PER_READ) {
         const chunk = entries.slice(start, start + KEYS_PER_READ);
         const keys = chunk.map(([key]) => key);
-        const call = scripts.read_and_record_dependents.run([hourKey, ...keys], [
-          field,
-          expiry,
-          ...chunk.map(([, flights]) => flights),
-        ]);
+        const call = this.field === "flights"
+          ? scripts.read_due_itineraries.run([dueBagsKey(hour), ...keys], [expiry])
+          : scripts.read_due_departures.run([dueNextFlightsKey(hour), ...keys], [
+            expiry,
+            ...chunk.map(([, flights]) => flights),
+          ]);
         calls.push(run(keys, call));
       }
     }

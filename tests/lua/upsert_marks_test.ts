@@ -1,18 +1,18 @@
 /**
  * The marks the upserts leave for the scanner's change follower: the due flights whose work may have changed,
- * found through what the scanner's reads recorded each flight's work depends on (work:deps:<hour>).
+ * found through what the scanner's reads recorded (work:due_bags:<hour>, work:due_next:<hour>).
  */
 import assert from "node:assert/strict";
-import { workDependenciesKey, workDependenciesKeysCovering } from "../../lib/infra/keys.ts";
+import { arrivalHour, arrivalHours, dueBagsKey, dueNextFlightsKey } from "../../lib/infra/keys.ts";
 import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
 import { bagKeysWith, flightKeysWith } from "../_helpers/script_keys.ts";
 
 /** The start of an hour, so that the window [T - 300, T + 600] covers two hours of arrival. */
 const T = 1_800_000_000 - (1_800_000_000 % 3600);
-const DEPS = workDependenciesKeysCovering(T - 300, T + 600);
-/** Due: arriving between T - 300 and T + 600; marks scored T in milliseconds. */
-const MARKS = [T - 300, T + 600, T * 1000, DEPS.length];
+const HOURS = arrivalHours(T - 300, T + 600);
+/** Due: arriving between T - 300 and T + 600; marks scored T in milliseconds; one work:due_* key an hour. */
+const MARKS = [T - 300, T + 600, T * 1000, HOURS.length];
 const flight = (offset: number, id: string, departure: number, arrival: number, bags: string[]) => [
   offset,
   id,
@@ -31,12 +31,12 @@ async function setup() {
   const upsertFlight = async (id: string, departure: number, arrival: number, manifest: string[] = []) => {
     offset += 1;
     const args = [0, -1, offset, ...MARKS, ...flight(offset, id, departure, arrival, manifest)];
-    return await flights.run(flightKeysWith(DEPS, id), args) as number[];
+    return await flights.run(flightKeysWith(HOURS.map(dueNextFlightsKey), id), args) as number[];
   };
   const upsertBag = async (id: string, itinerary: string[], stamp = "") => {
     offset += 1;
     const args = [0, -1, offset, String(offset), stamp, ...MARKS, JSON.stringify(itinerary)];
-    return await bags.run(bagKeysWith(DEPS, id), args) as number[];
+    return await bags.run(bagKeysWith(HOURS.map(dueBagsKey), id), args) as number[];
   };
   const marks = async () => await redis.zrange("work:marks", 0, -1, "WITHSCORES");
   return { redis, upsertFlight, upsertBag, marks };
@@ -62,7 +62,7 @@ Deno.test("upsert_flights.lua marks a due flight that is new, delayed or given b
   }
 });
 
-Deno.test("upsert_flights.lua marks the due flights whose work depends on a flight when its departure moves", async () => {
+Deno.test("upsert_flights.lua marks the due flights with a bag connecting to a flight when its departure moves", async () => {
   const { redis, upsertFlight, marks } = await setup();
   try {
     await upsertFlight("FL_IN", T - 3600, T + 300);
@@ -70,8 +70,8 @@ Deno.test("upsert_flights.lua marks the due flights whose work depends on a flig
     await upsertFlight("FL_GONE", T - 9000, T - 7200);
     await upsertFlight("FL_NEXT", T + 3600, T + 7200);
     // Bags of FL_IN, FL_OTHER_HOUR (arriving in the hour before) and the long-landed FL_GONE connect to FL_NEXT.
-    await redis.hset(workDependenciesKey(T + 300), "flight:id:FL_NEXT", "FL_IN,FL_GONE");
-    await redis.hset(workDependenciesKey(T - 200), "flight:id:FL_NEXT", "FL_OTHER_HOUR");
+    await redis.hset(dueNextFlightsKey(arrivalHour(T + 300)), "flight:id:FL_NEXT", "FL_IN,FL_GONE");
+    await redis.hset(dueNextFlightsKey(arrivalHour(T - 200)), "flight:id:FL_NEXT", "FL_OTHER_HOUR");
     await redis.del("work:marks");
     assert.deepEqual((await upsertFlight("FL_NEXT", T + 3600, T + 7200)).at(-1), 0, "the same departure");
     assert.deepEqual((await upsertFlight("FL_NEXT", T + 3600, T + 7800)).at(-1), 0, "only its arrival moved");
@@ -82,45 +82,67 @@ Deno.test("upsert_flights.lua marks the due flights whose work depends on a flig
   }
 });
 
-Deno.test("upsert_bags.lua marks the due flights whose work depends on a stored bag, and keeps the first mark's time", async () => {
+Deno.test("upsert_bags.lua marks the due flights of the old and new itinerary of a bag on a due manifest, and keeps the first mark's time", async () => {
   const { redis, upsertFlight, upsertBag, marks } = await setup();
   try {
     await upsertFlight("FL_A", T - 3600, T + 100);
     await upsertFlight("FL_B", T - 3600, T + 200);
     await upsertFlight("FL_FAR", T + 3600, T + 7200);
-    await redis.hset(workDependenciesKey(T + 100), "bag:id:BAG_1", "FL_A,FL_B", "bag:id:BAG_2", "FL_FAR");
+    // The scanner read BAG_1 and BAG_2 for a due flight's work (FL_A's manifest): BAG_1 before it was stored.
+    await redis.sadd(dueBagsKey(arrivalHour(T + 100)), "bag:id:BAG_1", "bag:id:BAG_2");
     await redis.del("work:marks");
-    assert.deepEqual((await upsertBag("BAG_3", ["FL_A"])).at(-1), 0, "a bag no due flight's work depends on");
-    assert.deepEqual((await upsertBag("BAG_2", ["FL_FAR"])).at(-1), 0, "a bag only a flight not due depends on");
+    assert.deepEqual((await upsertBag("BAG_3", ["FL_A"])).at(-1), 0, "a bag on no due flight's manifest");
+    assert.deepEqual((await upsertBag("BAG_2", ["FL_FAR"])).at(-1), 0, "a bag whose itinerary has no due flight");
     await redis.zadd("work:marks", T * 1000 - 500, "FL_A");
-    assert.deepEqual((await upsertBag("BAG_1", ["FL_A", "FL_FAR"])).at(-1), 1, "a late itinerary");
-    assert.deepEqual(await marks(), ["FL_A", String(T * 1000 - 500), "FL_B", String(T * 1000)]);
+    assert.deepEqual((await upsertBag("BAG_1", ["FL_A", "FL_FAR"])).at(-1), 0, "a late itinerary, FL_A marked already");
+    assert.deepEqual(await marks(), ["FL_A", String(T * 1000 - 500)]);
     await redis.del("work:marks");
-    // A message without a key older than the one stored is not applied: nothing changed, nothing marked.
-    assert.deepEqual((await upsertBag("BAG_1", ["FL_B"], "00000z")).at(-1), 2, "a stamped message");
+    assert.deepEqual((await upsertBag("BAG_1", ["FL_A", "FL_FAR"])).at(-1), 0, "the same itinerary");
+    // Rerouted from FL_A to FL_B: both flights' work for the bag changes.
+    assert.deepEqual((await upsertBag("BAG_1", ["FL_B", "FL_FAR"])).at(-1), 2, "rerouted");
+    assert.deepEqual(await marks(), ["FL_A", String(T * 1000), "FL_B", String(T * 1000)]);
     await redis.del("work:marks");
-    assert.deepEqual(await upsertBag("BAG_1", ["FL_A"], "00000a"), [1, 1, 0, 0], "an older stamped message");
+    // A message without a key applies when no stamp is stored, and then only when its stamp is not older.
+    assert.deepEqual((await upsertBag("BAG_1", ["FL_A"], "00000z")).at(-1), 2, "a stamped message");
+    await redis.del("work:marks");
+    assert.deepEqual(await upsertBag("BAG_1", ["FL_B"], "00000a"), [1, 1, 0, 0], "an older stamped message");
     assert.deepEqual(await marks(), []);
+    assert.equal(await redis.hget("bag:id:BAG_1", "flights"), '["FL_A"]');
   } finally {
     await redis.quit();
   }
 });
 
-Deno.test("read_and_record_dependents.lua reads one field of each hash and records who depends on it", async () => {
+Deno.test("read_due_itineraries.lua reads each bag's itinerary and records it as on a due manifest", async () => {
   const redis = await freshRedis(testConfig("arrival-scanner"));
   try {
-    const script = await loadScript(redis, "read_and_record_dependents");
-    const deps = workDependenciesKey(T);
+    const script = await loadScript(redis, "read_due_itineraries");
+    const due = dueBagsKey(arrivalHour(T));
     await redis.hset("bag:id:BAG_1", "flights", '["FL_A","FL_B"]');
-    await redis.hset(deps, "bag:id:BAG_1", "FL_OLD");
     const expiry = T + 7200;
-    const read = (ids: string[]) =>
-      script.run([deps, "bag:id:BAG_1", "bag:id:BAG_2"], ["flights", expiry, ...ids]) as Promise<unknown[]>;
-    assert.deepEqual(await read(["FL_A", "FL_A,FL_B"]), ['["FL_A","FL_B"]', null]);
-    assert.deepEqual(await redis.hgetall(deps), { "bag:id:BAG_1": "FL_OLD,FL_A", "bag:id:BAG_2": "FL_A,FL_B" });
+    const replies = await script.run([due, "bag:id:BAG_1", "bag:id:BAG_2"], [expiry]);
+    assert.deepEqual(replies, ['["FL_A","FL_B"]', null]);
+    assert.deepEqual((await redis.smembers(due)).sort(), ["bag:id:BAG_1", "bag:id:BAG_2"]);
+    assert.equal(await redis.expiretime(due), expiry);
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("read_due_departures.lua reads each next flight's departure and records the due flights connecting to it", async () => {
+  const redis = await freshRedis(testConfig("arrival-scanner"));
+  try {
+    const script = await loadScript(redis, "read_due_departures");
+    const due = dueNextFlightsKey(arrivalHour(T));
+    await redis.hset("flight:id:FL_1", "departure_time", String(T + 3600));
+    await redis.hset(due, "flight:id:FL_1", "FL_OLD");
+    const expiry = T + 7200;
+    const read = (ids: string[]) => script.run([due, "flight:id:FL_1", "flight:id:FL_2"], [expiry, ...ids]);
+    assert.deepEqual(await read(["FL_A", "FL_A,FL_B"]), [String(T + 3600), null]);
+    assert.deepEqual(await redis.hgetall(due), { "flight:id:FL_1": "FL_OLD,FL_A", "flight:id:FL_2": "FL_A,FL_B" });
     await read(["FL_OLD", "FL_B,FL_C"]);
-    assert.deepEqual(await redis.hgetall(deps), { "bag:id:BAG_1": "FL_OLD,FL_A", "bag:id:BAG_2": "FL_A,FL_B,FL_C" });
-    assert.equal(await redis.expiretime(deps), expiry);
+    assert.deepEqual(await redis.hgetall(due), { "flight:id:FL_1": "FL_OLD,FL_A", "flight:id:FL_2": "FL_A,FL_B,FL_C" });
+    assert.equal(await redis.expiretime(due), expiry);
   } finally {
     await redis.quit();
   }

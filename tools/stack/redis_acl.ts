@@ -52,9 +52,11 @@ export const WORKER_COMMANDS = [
   "zscore",
   "zmscore",
   "zremrangebyscore",
-  // the scanner's change follower: marks of changed flights
+  // the scanner's change follower: marks of changed flights, and the bags on due flights' manifests
   "bzpopmin",
   "zpopmin",
+  "sadd",
+  "smismember",
   // the work stream and its readers
   "xadd",
   "xtrim",
