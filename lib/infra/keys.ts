@@ -42,16 +42,18 @@ export function arrivalHours(fromSeconds: number, untilSeconds: number): number[
   for (let hour = arrivalHour(fromSeconds); hour <= arrivalHour(untilSeconds); hour++) hours.push(hour);
   return hours;
 }
+/** The prefix of the scanner's records of what the due flights' work depends on (work:due_bags, work:due_next). */
+export const DUE_RECORDS_PREFIX = "work:due_";
 /**
  * Set of the keys (bag:id:<id>) of the bags on the manifests of the due flights arriving in `hour`, as the scanner
  * read them (lua/read_due_itineraries.lua): a change of such a bag marks the due flights of its itinerary.
  */
-export const dueBagsKey = (hour: number) => `work:due_bags:${hour}`;
+export const dueBagsKey = (hour: number) => `${DUE_RECORDS_PREFIX}bags:${hour}`;
 /**
  * Hash: key of a flight (flight:id:<id>) -> the ids, comma-separated, of the due flights arriving in `hour` with a
  * bag connecting to it, as the scanner read them (lua/read_due_departures.lua): a move of its departure marks them.
  */
-export const dueNextFlightsKey = (hour: number) => `work:due_next:${hour}`;
+export const dueNextFlightsKey = (hour: number) => `${DUE_RECORDS_PREFIX}next:${hour}`;
 /** When the work:due_* keys of `hour` expire (Unix seconds): an hour after its last flight's grace period. */
 export const dueKeysExpiry = (hour: number, graceSeconds: number) => (hour + 2) * HOUR_SECONDS + graceSeconds;
 /** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */

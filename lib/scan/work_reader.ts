@@ -86,21 +86,19 @@ export async function readFlightWork(
     }
   });
 
-  const bagReads = new KeyReads("flights", record);
+  const bagReads = new KeyReads("flights", bagKey, record);
   manifests.forEach((manifest, index) => {
-    for (const bag of manifest?.bags ?? []) bagReads.add(bagKey(bag), flightIds[index]!, manifest!.arrival);
+    for (const bag of manifest?.bags ?? []) bagReads.add(bag, flightIds[index]!, manifest!.arrival);
   });
-  const itineraryReplies = await bagReads.read(redis);
   const itineraries = new Map<string, string[] | null>();
   const unreadableBags = new Map<string, { reason: string; raw: string }>();
-  for (const [key, reply] of itineraryReplies) {
-    const id = key.slice(BAG_KEY_PREFIX.length);
+  await bagReads.read(redis, (id, reply) => {
     try {
-      itineraries.set(id, reply === null ? null : parseIdList(reply, key));
+      itineraries.set(id, reply === null ? null : parseIdList(reply, bagKey(id)));
     } catch (error) {
       unreadableBags.set(id, { reason: reasonOf(error), raw: reply ?? "" });
     }
-  }
+  });
   if (unreadableBags.size > 0) {
     manifests.forEach((manifest, index) => {
       const bad = manifest?.bags.filter((bag) => unreadableBags.has(bag)) ?? [];
@@ -116,20 +114,20 @@ export async function readFlightWork(
     });
   }
 
-  const nextReads = new KeyReads("departure_time", record);
+  const nextReads = new KeyReads("departure_time", flightKey, record);
   flightIds.forEach((flightId, index) => {
     const manifest = manifests[index];
     for (const bag of manifest?.bags ?? []) {
       const itinerary = itineraries.get(bag);
       const position = itinerary?.indexOf(flightId) ?? -1;
       const next = position >= 0 ? itinerary?.[position + 1] : undefined;
-      if (next !== undefined) nextReads.add(flightKey(next), flightId, manifest!.arrival);
+      if (next !== undefined) nextReads.add(next, flightId, manifest!.arrival);
     }
   });
   const departures = new Map<string, number>();
-  for (const [key, reply] of await nextReads.read(redis)) {
-    if (reply !== null) departures.set(key.slice(FLIGHT_KEY_PREFIX.length), Number(reply));
-  }
+  await nextReads.read(redis, (id, reply) => {
+    if (reply !== null) departures.set(id, Number(reply));
+  });
 
   return flightIds.map((flightId, index) => {
     const manifest = manifests[index];
@@ -145,73 +143,82 @@ export async function readFlightWork(
   });
 }
 
-const BAG_KEY_PREFIX = bagKey("");
-const FLIGHT_KEY_PREFIX = flightKey("");
-
 /** Keys per read script call: a script blocks Redis, so each call stays well under a millisecond. */
 const KEYS_PER_READ = 500;
 
 /**
- * One round of reads: `field` (flights or departure_time) of each key added, each key once. When the due flights
- * are recorded, the keys are grouped by the arrival hour of the flights that read them and read by
- * lua/read_due_itineraries.lua or lua/read_due_departures.lua (with the ids of those flights); else by
+ * One round of reads: `field` (flights or departure_time) of the hash of each id added (`keyOf(id)`), each once.
+ * When the due flights are recorded, the ids are grouped by the arrival hour of the flights that read them and read
+ * by lua/read_due_itineraries.lua or lua/read_due_departures.lua (with the ids of those flights); else by
  * lua/read_hash_fields.lua.
  */
 class KeyReads {
-  private readonly keys = new Set<string>();
-  /** Per arrival hour: per key, the ids of the flights of that hour reading it, comma-separated. */
-  private readonly byHour = new Map<number, Map<string, string>>();
+  private readonly ids = new Set<string>();
+  /** Per arrival hour: the bags read for its flights (itineraries). */
+  private readonly bagsByHour = new Map<number, Set<string>>();
+  /** Per arrival hour: per next flight, the ids of the flights of that hour reading it, comma-separated. */
+  private readonly flightsByHour = new Map<number, Map<string, string>>();
 
-  constructor(private readonly field: "flights" | "departure_time", private readonly record: RecordDue | undefined) {}
+  constructor(
+    private readonly field: "flights" | "departure_time",
+    private readonly keyOf: (id: string) => string,
+    private readonly record: RecordDue | undefined,
+  ) {}
 
-  /** Reads `key` for the work of `flightId`, arriving at `arrival`. */
-  add(key: string, flightId: string, arrival: number): void {
+  /** Reads the hash of `id` for the work of `flightId`, arriving at `arrival`. */
+  add(id: string, flightId: string, arrival: number): void {
     if (!this.record) {
-      this.keys.add(key);
-      return;
+      this.ids.add(id);
+    } else if (this.field === "flights") {
+      const hour = arrivalHour(arrival);
+      let ids = this.bagsByHour.get(hour);
+      if (!ids) this.bagsByHour.set(hour, ids = new Set());
+      ids.add(id);
+    } else {
+      const hour = arrivalHour(arrival);
+      let ids = this.flightsByHour.get(hour);
+      if (!ids) this.flightsByHour.set(hour, ids = new Map());
+      const listed = ids.get(id);
+      // A flight adds its next flights together, so one it added already ends the list.
+      if (listed === undefined) ids.set(id, flightId);
+      else if (listed !== flightId && !listed.endsWith(`,${flightId}`)) ids.set(id, `${listed},${flightId}`);
     }
-    const hour = arrivalHour(arrival);
-    let keys = this.byHour.get(hour);
-    if (!keys) this.byHour.set(hour, keys = new Map());
-    const listed = keys.get(key);
-    // A flight adds its keys together, so a key it added already ends the list.
-    if (listed === undefined) keys.set(key, flightId);
-    else if (listed !== flightId && !listed.endsWith(`,${flightId}`)) keys.set(key, `${listed},${flightId}`);
   }
 
   /**
-   * The field of every key added (null when missing). The calls are sent together (ioredis pipelines them on
-   * the connection); the scripts are loaded on first use (NOSCRIPT).
+   * Calls `onValue` with the field of every id added (null when missing). The calls are sent together (ioredis
+   * pipelines them on the connection); the scripts are loaded on first use (NOSCRIPT).
    */
-  async read(redis: Redis): Promise<Map<string, string | null>> {
+  async read(redis: Redis, onValue: (id: string, value: string | null) => void): Promise<void> {
     const scripts = scriptsOf(redis);
     const calls: Promise<[string[], unknown]>[] = [];
-    const run = async (keys: string[], call: Promise<unknown>) => [keys, await call] as [string[], unknown];
-    const plain = [...this.keys];
+    const run = async (ids: string[], call: Promise<unknown>) => [ids, await call] as [string[], unknown];
+    const plain = [...this.ids];
     for (let start = 0; start < plain.length; start += KEYS_PER_READ) {
       const chunk = plain.slice(start, start + KEYS_PER_READ);
-      calls.push(run(chunk, scripts.read_hash_fields.run(chunk, [this.field])));
+      calls.push(run(chunk, scripts.read_hash_fields.run(chunk.map(this.keyOf), [this.field])));
     }
-    for (const [hour, ids] of this.byHour) {
-      const expiry = dueKeysExpiry(hour, this.record!.graceSeconds);
-      const entries = [...ids];
-      for (let start = 0; start < entries.length; start += KEYS_PER_READ) {
-        const chunk = entries.slice(start, start + KEYS_PER_READ);
-        const keys = chunk.map(([key]) => key);
-        const call = this.field === "flights"
-          ? scripts.read_due_itineraries.run([dueBagsKey(hour), ...keys], [expiry])
-          : scripts.read_due_departures.run([dueNextFlightsKey(hour), ...keys], [
-            expiry,
-            ...chunk.map(([, flights]) => flights),
-          ]);
-        calls.push(run(keys, call));
+    const grace = this.record?.graceSeconds ?? 0;
+    for (const [hour, bags] of this.bagsByHour) {
+      const ids = [...bags];
+      for (let start = 0; start < ids.length; start += KEYS_PER_READ) {
+        const chunk = ids.slice(start, start + KEYS_PER_READ);
+        const keys = [dueBagsKey(hour), ...chunk.map(this.keyOf)];
+        calls.push(run(chunk, scripts.read_due_itineraries.run(keys, [dueKeysExpiry(hour, grace)])));
       }
     }
-    const values = new Map<string, string | null>();
-    for (const [keys, replies] of await Promise.all(calls)) {
-      keys.forEach((key, index) => values.set(key, (replies as (string | null)[])[index] ?? null));
+    for (const [hour, flights] of this.flightsByHour) {
+      const entries = [...flights];
+      for (let start = 0; start < entries.length; start += KEYS_PER_READ) {
+        const chunk = entries.slice(start, start + KEYS_PER_READ);
+        const keys = [dueNextFlightsKey(hour), ...chunk.map(([id]) => this.keyOf(id))];
+        const args = [dueKeysExpiry(hour, grace), ...chunk.map(([, connecting]) => connecting)];
+        calls.push(run(chunk.map(([id]) => id), scripts.read_due_departures.run(keys, args)));
+      }
     }
-    return values;
+    for (const [ids, replies] of await Promise.all(calls)) {
+      ids.forEach((id, index) => onValue(id, (replies as (string | null)[])[index] ?? null));
+    }
   }
 }
 

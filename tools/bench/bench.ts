@@ -21,6 +21,7 @@ import { consumeStage } from "./consume.ts";
 import { cpuBoundPerSecond } from "./cpu.ts";
 import { stopAllWorkers } from "./workers.ts";
 import { latencyPhase } from "./latency.ts";
+import { freshnessStage } from "./freshness.ts";
 import { describeMachine } from "./machine.ts";
 import { memoryFigures, usedMemory } from "./memory.ts";
 import { DATASET_HOURS, datasetOptions, parseOptions } from "./options.ts";
@@ -185,6 +186,17 @@ try {
     );
   }
 
+  const freshness = options.freshnessSeconds > 0
+    ? await freshnessStage({
+      seconds: options.freshnessSeconds,
+      seed: options.seed,
+      partitions: options.partitions,
+      runId,
+      topicPrefix: TOPIC_PREFIX,
+      redisUrl: benchRedisUrl,
+    }, step)
+    : undefined;
+
   const machine = await describeMachine(redis, loadAverageAtStart);
   const results: Results = {
     startedAt,
@@ -238,6 +250,7 @@ try {
         duplicatesSkipped: counters.duplicates,
       },
       latency,
+      ...(freshness ? { freshness } : {}),
     },
     memory: { perBag: { ...perBag, rawBytesPerItem: rawBytesPerBag }, perFlight },
     cpuMicroseconds: {

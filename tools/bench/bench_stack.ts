@@ -20,7 +20,7 @@ export const BENCH_STACK_ENV = {
 
 export const BENCH_BROKERS = `127.0.0.1:${BENCH_STACK_ENV.STACK_KAFKA_PORT}`;
 /** The bench's Redis; database 0 holds the pipeline's data, database 1 the ceilings' scratch data. */
-export const benchRedisUrl = (db: 0 | 1) => `redis://127.0.0.1:${BENCH_STACK_ENV.STACK_REDIS_PORT}/${db}`;
+export const benchRedisUrl = (db: number) => `redis://127.0.0.1:${BENCH_STACK_ENV.STACK_REDIS_PORT}/${db}`;
 
 const stackEnv = () => ({ ...environment(), ...BENCH_STACK_ENV });
 

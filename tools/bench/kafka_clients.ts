@@ -190,7 +190,7 @@ try {
   const runId = Date.now().toString(36);
   const topics = { flights: `${TOPIC_PREFIX}${runId}.flights`, bags: `${TOPIC_PREFIX}${runId}.bags` };
   await createTopics(kafka, Object.values(topics), options.partitions);
-  const benchOptions: BenchOptions = { ...options, consumers: options.processes, cpuProf: false };
+  const benchOptions: BenchOptions = { ...options, consumers: options.processes, cpuProf: false, freshnessSeconds: 0 };
   const dataset = datasetOptions(benchOptions, Math.floor(Date.now() / 1000) + 600);
   step(`producing ${options.bags} bags to ${topics.bags} (${options.partitions} partitions)`);
   const produced = await produceDataset(kafka, topics, dataset);

@@ -1,4 +1,7 @@
-/** The bench's command line: `deno task bench [--bags N] [--consumers K] [--seed S] [--keep-stack] [--cpu-prof]`. */
+/**
+ * The bench's command line: `deno task bench [--bags N] [--consumers K] [--seed S] [--partitions P]
+ * [--freshness-seconds F] [--keep-stack] [--cpu-prof]`.
+ */
 import type { DatasetOptions } from "../producer/dataset.ts";
 
 export interface BenchOptions {
@@ -8,6 +11,8 @@ export interface BenchOptions {
   readonly consumers: number;
   readonly seed: number;
   readonly partitions: number;
+  /** Length of each of the freshness stage's two runs in seconds, whole minutes; 0 leaves the stage out. */
+  readonly freshnessSeconds: number;
   readonly keepStack: boolean;
   /** Pass --cpu-prof to the worker subprocesses (profiles land in .stack/bench/profiles/). */
   readonly cpuProf: boolean;
@@ -15,11 +20,20 @@ export interface BenchOptions {
 
 export const USAGE =
   "usage: deno task bench [--bags N (default 2000000)] [--consumers K (default 2)] [--seed S (default 1)] " +
-  "[--partitions P (default 6)] [--keep-stack] [--cpu-prof]";
+  "[--partitions P (default 6)] [--freshness-seconds F (default 120, whole minutes, 0 for none)] [--keep-stack] " +
+  "[--cpu-prof]";
 
 /** Parses the arguments; throws with USAGE on anything unknown or invalid. */
 export function parseOptions(args: readonly string[]): BenchOptions {
-  const options = { bags: 2_000_000, consumers: 2, seed: 1, partitions: 6, keepStack: false, cpuProf: false };
+  const options = {
+    bags: 2_000_000,
+    consumers: 2,
+    seed: 1,
+    partitions: 6,
+    freshnessSeconds: 120,
+    keepStack: false,
+    cpuProf: false,
+  };
   const integer = (flag: string, value: string | undefined, min: number, max: number) => {
     const parsed = Number(value?.replaceAll("_", ""));
     if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
@@ -42,6 +56,12 @@ export function parseOptions(args: readonly string[]): BenchOptions {
         break;
       case "--partitions":
         options.partitions = integer(flag, value(), 1, 64);
+        break;
+      case "--freshness-seconds":
+        options.freshnessSeconds = integer(flag, value(), 0, 3600);
+        if (options.freshnessSeconds % 60 !== 0) {
+          throw new Error(`--freshness-seconds must be whole minutes, got ${options.freshnessSeconds}\n${USAGE}`);
+        }
         break;
       case "--keep-stack":
         options.keepStack = true;

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { StageResult } from "./consume.ts";
 import type { Latency } from "./latency.ts";
+import type { Freshness, FreshnessRun } from "./freshness.ts";
 import type { Machine } from "./machine.ts";
 import type { MemoryFigures } from "./memory.ts";
 import type { BenchOptions } from "./options.ts";
@@ -35,6 +36,8 @@ export interface Results {
       readonly duplicatesSkipped: number;
     };
     readonly latency: Latency;
+    /** Absent when run with --freshness-seconds 0. */
+    readonly freshness?: Freshness;
   };
   readonly memory: {
     /** rawBytesPerItem: the key, field and value bytes of the seed's bag hash alone, before Redis' own overhead. */
@@ -69,6 +72,22 @@ export function targets(results: Results): Target[] {
     { name: "bridge", goal: ">= 50,000 entries/s", met: stages.bridge.perSecond >= 50_000 },
     { name: "Redis per bag", goal: "<= 120 bytes", met: memory.perBag.bytesPerItem <= 120 },
     { name: "scan to stream p99", goal: "< 500 ms", met: stages.latency.p99Ms < 500 },
+    ...freshnessTargets(stages.freshness),
+  ];
+}
+
+/** Issue 14's goals, at the seed's rates. */
+function freshnessTargets(freshness: Freshness | undefined): Target[] {
+  if (!freshness) return [];
+  const { follow } = freshness;
+  return [
+    { name: "change to stream p99, seed's rates", goal: "< 1 s", met: follow.changes.p99Ms < 1000 },
+    {
+      name: "first publication lead p1",
+      goal: ">= SCAN_WINDOW_SECONDS - 2 (598 s)",
+      met: follow.lead.p1Seconds >= 598,
+    },
+    { name: "CPU per work item vs the minute's sweep alone", goal: "<= 1.20", met: freshness.cpuRatio <= 1.2 },
   ];
 }
 
@@ -128,6 +147,7 @@ export function table(results: Results): string {
   ]);
   rated("bridge", stages.bridge, "entries/s");
   rows.push(["scan to stream p50 / p99", `${ms(stages.latency.p50Ms)} / ${ms(stages.latency.p99Ms)} ms`, "", ""]);
+  if (stages.freshness) rows.push(...freshnessRows(stages.freshness));
   const byLegs = Object.entries(memory.perBag.meanKeyBytesBy).map(([group, bytes]) => `${group} ${bytes.toFixed(0)}`);
   rows.push([
     "Redis per bag",
@@ -166,4 +186,39 @@ export function writeResults(results: Results): string {
   const document = { ...results, targets: targets(results), summary: summaryLine(results) };
   writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
   return path;
+}
+
+/** The freshness stage's rows: each run's figures, the minute's sweep alone as the reference. */
+function freshnessRows(freshness: Freshness): string[][] {
+  const rows: string[][] = [];
+  const seconds = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : "none");
+  const run = (name: string, result: FreshnessRun) => {
+    const { changes, lead } = result;
+    const shown = changes.shown === changes.sent ? "" : ` (${changes.sent - changes.shown} never shown)`;
+    rows.push([
+      `${name}: change to stream p50 / p99`,
+      `${ms(changes.p50Ms)} / ${ms(changes.p99Ms)} ms`,
+      `${changes.sent} changes${shown}, max ${ms(changes.maxMs)} ms`,
+      "",
+    ]);
+    rows.push([
+      `${name}: first publication lead p1 / p50`,
+      `${seconds(lead.p1Seconds)} / ${seconds(lead.p50Seconds)} s`,
+      `${lead.flights} flights`,
+      "",
+    ]);
+    const cpu = result.cpuMicrosecondsPerItem;
+    rows.push([
+      `${name}: CPU µs per work item`,
+      `${((cpu.scanner ?? 0) + (cpu["redis-server"] ?? 0)).toFixed(1)}`,
+      `scanner ${(cpu.scanner ?? 0).toFixed(1)}, redis-server ${(cpu["redis-server"] ?? 0).toFixed(1)}, ` +
+      `${int(result.workItems)} items; CPU seconds: scanner ${(result.cpuSeconds.scanner ?? 0).toFixed(2)}, ` +
+      `redis-server ${(result.cpuSeconds["redis-server"] ?? 0).toFixed(2)}`,
+      "",
+    ]);
+  };
+  run("fresh, change path", freshness.follow);
+  run("fresh, sweep alone", freshness.minuteOnly);
+  rows.push(["fresh: CPU per work item, change path / sweep alone", "", "", freshness.cpuRatio.toFixed(2)]);
+  return rows;
 }

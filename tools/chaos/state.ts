@@ -3,7 +3,7 @@
  * canonical value (run-specific names replaced by their role), and the stream's work items as
  * (flight_id, bag_id, revision, departure_time) with how many entries carry each.
  */
-import { BAG_SWEEP_CURSOR, BAGS_UNRESOLVED, WORK_MARKS, WORK_STATE } from "../../lib/infra/keys.ts";
+import { BAG_SWEEP_CURSOR, BAGS_UNRESOLVED, DUE_RECORDS_PREFIX, WORK_MARKS, WORK_STATE } from "../../lib/infra/keys.ts";
 import type { Redis } from "../../lib/infra/redis.ts";
 
 export interface FinalState {
@@ -42,7 +42,8 @@ export async function readFinalState(
   ]);
   // The bridge's offsets count the work topic's messages, which differ when a work message was sent twice; where
   // the bag sweep's SCAN cursor stands, and when it first saw a bag it cannot tell, depend on when scans ran; the
-  // marks left for the change follower hold the times of changes, and which are left depends on when it ran.
+  // marks left for the change follower hold the times of changes, and which are left depends on when it ran; what
+  // the scanner recorded of the due flights' bags and connections (work:due_*) depends on when its reads ran.
   const skip = new Set([
     names.stream,
     `bridge:offsets:${names.stream}`,
@@ -55,7 +56,7 @@ export async function readFinalState(
   do {
     const [next, found] = await redis.scan(cursor, "COUNT", PAGE);
     cursor = next;
-    const wanted = found.filter((key) => !skip.has(key));
+    const wanted = found.filter((key) => !skip.has(key) && !key.startsWith(DUE_RECORDS_PREFIX));
     const types = (await redis.pipeline(wanted.map((key) => ["type", key])).exec()) ?? [];
     const reads = redis.pipeline();
     wanted.forEach((key, index) => {
