@@ -22,6 +22,7 @@ import { cpuBoundPerSecond } from "./cpu.ts";
 import { stopAllWorkers } from "./workers.ts";
 import { latencyPhase } from "./latency.ts";
 import { freshnessStage } from "./freshness.ts";
+import { removeDueRecords, seedDueRecords } from "./due_records.ts";
 import { describeMachine } from "./machine.ts";
 import { memoryFigures, usedMemory } from "./memory.ts";
 import { DATASET_HOURS, datasetOptions, parseOptions } from "./options.ts";
@@ -93,6 +94,7 @@ try {
   const { samples } = produced;
   const lua = await luaCeiling(scratch, samples.flights, samples.bags, UPSERT_CHUNK, 2 * options.consumers);
 
+  await seedDueRecords(redis, samples.bags.map((bag) => bag.id), samples.flights.map((flight) => flight.id));
   const memoryStart = await usedMemory(redis);
   step("stage: flight consumption (1 process)");
   const flights = await consumeStage(kafka, redis, {
@@ -114,6 +116,7 @@ try {
     extraFlags,
   });
   const memoryAfterBags = await usedMemory(redis);
+  await removeDueRecords(redis);
   const [flightCount, bagCount] = (await redis.mget(FLIGHT_COUNT, BAG_COUNT)).map(Number) as [number, number];
   if (flightCount !== produced.flightsSent || bagCount !== produced.bagsSent) {
     throw new Error(
@@ -151,12 +154,18 @@ try {
   step("ceilings: the scan's Redis reads alone, the bridge's Lua append alone (no Kafka)");
   const bridgeConfig = loadConfig("bridge", env("bridge"));
   const readSample = produced.flights.filter((flight) => flight.arrival < boundary).slice(0, CEILING_FLIGHTS);
-  const { reads, append } = await scanAndBridgeCeilings(redis, scratch, readSample.map((flight) => flight.id), {
-    batchFlights: bridgeConfig.scan.batchFlights,
-    batchMessages: bridgeConfig.stream.batchMessages,
-    lanes: bridgeConfig.consumer.partitionsConcurrently,
-    maxLength: bridgeConfig.stream.maxLength,
-  });
+  const { reads, readsRecording, append } = await scanAndBridgeCeilings(
+    redis,
+    scratch,
+    readSample.map((flight) => flight.id),
+    {
+      batchFlights: bridgeConfig.scan.batchFlights,
+      batchMessages: bridgeConfig.stream.batchMessages,
+      lanes: bridgeConfig.consumer.partitionsConcurrently,
+      maxLength: bridgeConfig.stream.maxLength,
+      graceSeconds: bridgeConfig.scan.graceSeconds,
+    },
+  );
   await scratch.quit();
   const rig = await createScanRig(env("arrival-scanner"));
   step("stage: arrival scan (in-process, injected clock)");
@@ -220,6 +229,7 @@ try {
       luaFlightsPerSecond: lua.flightsPerSecond,
       luaBagsPerSecond: lua.bagsPerSecond,
       scanReadsPerSecond: reads.workItemsPerSecond,
+      scanReadsRecordingPerSecond: readsRecording.workItemsPerSecond,
       bridgeAppendPerSecond: append.entriesPerSecond,
       cpuBoundBagsPerSecond: cpuBoundPerSecond(machine.cores, [
         decode.cpuMicrosecondsPerMessage.total ?? 0,
@@ -260,6 +270,7 @@ try {
       "flight, consumed": flights.cpuMicrosecondsPerMessage,
       "work item, scanned": scan.cpuMicrosecondsPerItem,
       "work item, reads alone": reads.cpuMicrosecondsPerItem,
+      "work item, reads recording the due flights": readsRecording.cpuMicrosecondsPerItem,
       "entry, bridged": bridge.cpuMicrosecondsPerEntry,
       "entry, Lua append alone": append.cpuMicrosecondsPerEntry,
     },

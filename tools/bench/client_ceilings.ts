@@ -10,6 +10,7 @@ import { createFlightStore } from "../../lib/ingest/flight_store.ts";
 import { systemClock } from "../../lib/infra/clock.ts";
 import { loadConfig } from "../../lib/infra/config.ts";
 import { markWindowOf } from "../../lib/ingest/mark_window.ts";
+import { seedDueRecords } from "./due_records.ts";
 import type { Redis } from "../../lib/infra/redis.ts";
 import { BENCH_BROKERS } from "./bench_stack.ts";
 import { type ChildProcess, spawnChild } from "../processes.ts";
@@ -87,8 +88,10 @@ export async function luaCeiling(
 ): Promise<LuaCeiling> {
   await scratch.flushdb();
   try {
-    // The consumers' marks as a consumer with the default scan window leaves them.
+    // The consumers' marks as a consumer with the default scan window leaves them, with the scanner's records of the
+    // due flights a consumer meets in production.
     const window = markWindowOf(loadConfig("bag-consumer", {}), systemClock);
+    await seedDueRecords(scratch, bags.map((bag) => bag.id), flights.map((flight) => flight.id));
     const flightStore = await createFlightStore(scratch, "bench-ceiling-flights", window);
     const bagStore = await createBagStore(scratch, "bench-ceiling-bags", window);
     const flightsPerSecond = await storeAll(flights, chunk, lanes, flightStore.store);

@@ -5,7 +5,8 @@
  */
 import type { FlightWork } from "../../lib/domain/work.ts";
 import type { Redis } from "../../lib/infra/redis.ts";
-import { isUnreadable, readFlightWork } from "../../lib/scan/work_reader.ts";
+import { isUnreadable, readFlightWork, type RecordDue } from "../../lib/scan/work_reader.ts";
+import { DUE_RECORDS_PREFIX } from "../../lib/infra/keys.ts";
 import { createWorkStreamStore } from "../../lib/stream/work_stream_store.ts";
 import { CpuMeter, cpuPerUnit, stackPids } from "./cpu.ts";
 
@@ -18,15 +19,23 @@ export interface ReadCeiling {
   readonly works: readonly FlightWork[];
 }
 
-/** readFlightWork() over `flightIds` in batches of `batchFlights`, as the scan reads them; work items/s. */
-export async function scanReadCeiling(redis: Redis, flightIds: readonly string[], batchFlights: number) {
+/**
+ * readFlightWork() over `flightIds` in batches of `batchFlights`, as the scan reads them, recording the due flights
+ * as the change path does when `record` is given; work items/s.
+ */
+export async function scanReadCeiling(
+  redis: Redis,
+  flightIds: readonly string[],
+  batchFlights: number,
+  record?: RecordDue,
+) {
   const works: FlightWork[] = [];
   // A first pass over a few batches warms the JIT up, as the scan is warm after its first batches.
   await readFlightWork(redis, flightIds.slice(0, 2 * batchFlights));
   const cpu = new CpuMeter({ scanner: Deno.pid, "redis-server": stackPids()["redis-server"] ?? 0 }).start();
   const started = performance.now();
   for (let start = 0; start < flightIds.length; start += batchFlights) {
-    for (const content of await readFlightWork(redis, flightIds.slice(start, start + batchFlights))) {
+    for (const content of await readFlightWork(redis, flightIds.slice(start, start + batchFlights), record)) {
       if (content && !isUnreadable(content)) {
         works.push({ ...content, revision: 1, scanned_at: Date.now() / 1000, removed_bags: [] });
       }
@@ -96,14 +105,31 @@ export async function bridgeAppendCeiling(
   }
 }
 
-/** Both ceilings on the work of `flightIds`; the work itself is dropped before returning. */
+/**
+ * Both ceilings on the work of `flightIds`, and the scan's reads recording the due flights as the change path does
+ * (whose records are deleted after, so that the scan stage records them itself); the work is dropped before returning.
+ */
 export async function scanAndBridgeCeilings(
   redis: Redis,
   scratch: Redis,
   flightIds: readonly string[],
-  config: { batchFlights: number; batchMessages: number; lanes: number; maxLength: number },
+  config: { batchFlights: number; batchMessages: number; lanes: number; maxLength: number; graceSeconds: number },
 ) {
   const { works, ...reads } = await scanReadCeiling(redis, flightIds, config.batchFlights);
+  const { works: _, ...readsRecording } = await scanReadCeiling(redis, flightIds, config.batchFlights, {
+    graceSeconds: config.graceSeconds,
+  });
+  await deleteKeys(redis, `${DUE_RECORDS_PREFIX}*`);
   const append = await bridgeAppendCeiling(scratch, works, config.batchMessages, config.lanes, config.maxLength);
-  return { reads, append };
+  return { reads, readsRecording, append };
+}
+
+/** Deletes the keys matching `pattern`. */
+async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== "0");
 }

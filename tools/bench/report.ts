@@ -139,6 +139,14 @@ export function table(results: Results): string {
     (ceilings.cpuBoundBagsPerSecond! / ceilings.decodeOnlyPerSecond!).toFixed(2),
   ]);
   rated("arrival scan", stages.scan, "work items/s");
+  if (ceilings.scanReadsRecordingPerSecond) {
+    rows.push([
+      "  vs its reads recording the due flights (change path)",
+      "",
+      `${int(ceilings.scanReadsRecordingPerSecond)}`,
+      (stages.scan.perSecond / ceilings.scanReadsRecordingPerSecond).toFixed(2),
+    ]);
+  }
   rows.push([
     "scan of one ~400-bag flight",
     `${ms(stages.singleFlightScan.medianMs)} ms (median)`,
