@@ -15,7 +15,6 @@ import { BAG_COUNT, FLIGHT_ARRIVALS, FLIGHT_COUNT, workStateKey } from "../infra
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import { claimWork } from "./work_claims.ts";
 import { type Published, WorkPublisher } from "./work_publisher.ts";
-import type { FlightWork } from "../domain/work.ts";
 import { expireOldFlights } from "./expiry.ts";
 import { sweepOrphanBags } from "./bag_sweep.ts";
 
@@ -41,10 +40,10 @@ const STARTUP_LOOKBACK_SECONDS = 24 * 3600;
 /** What a scan counts. */
 export type Counts = { -readonly [K in keyof ScanReport]: number };
 
-/** What a scan of some flights did: its counts, the work it published, and the flights another scan held. */
+/** What a scan of some flights did: its counts, the flights it published, and those another scan held. */
 export interface ScanOutcome {
   readonly report: ScanReport;
-  readonly sent: readonly FlightWork[];
+  readonly sentIds: readonly string[];
   readonly claimedElsewhere: readonly string[];
 }
 
@@ -115,7 +114,7 @@ export class ArrivalScan {
       claimedElsewhere: 0,
       deadLettered: 0,
     };
-    const sent: FlightWork[] = [];
+    const sentIds: string[] = [];
     const elsewhere: string[] = [];
     const add = (report: Partial<Counts>) => {
       for (const [name, value] of Object.entries(report)) totals[name as keyof Counts] += value;
@@ -123,9 +122,9 @@ export class ArrivalScan {
     const settle = async (publishing: Promise<Published>) => {
       const published = await publishing;
       add(published.counts);
-      sent.push(...published.sent);
+      sentIds.push(...published.sentIds);
     };
-    let publishing: Promise<Published> = Promise.resolve({ counts: {}, sent: [] });
+    let publishing: Promise<Published> = Promise.resolve({ counts: {}, sentIds: [] });
     let failure: unknown;
     try {
       for (let start = 0; start < flightIds.length; start += config.scan.batchFlights) {
@@ -147,7 +146,7 @@ export class ArrivalScan {
       failure ??= error;
     }
     if (failure !== undefined) throw failure;
-    return { report: totals, sent, claimedElsewhere: elsewhere };
+    return { report: totals, sentIds, claimedElsewhere: elsewhere };
   }
 
   /**

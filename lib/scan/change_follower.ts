@@ -113,8 +113,8 @@ export class ChangeFollower {
     }
     const outcome = await this.deps.scan.rescan([...marks.keys()], now);
     const publishedAt = clock();
-    for (const work of outcome.sent) {
-      const markedAt = marks.get(work.id);
+    for (const id of outcome.sentIds) {
+      const markedAt = marks.get(id);
       if (markedAt !== undefined) metrics.changeToPublishSeconds.observe(Math.max(0, publishedAt - markedAt / 1000));
     }
     for (const id of outcome.claimedElsewhere) this.retry.set(id, marks.get(id));

@@ -24,10 +24,10 @@ export interface PublishDeps {
   readonly logger?: Logger;
 }
 
-/** What one publish step did, and the work it sent. */
+/** What one publish step did, and the flights whose work it sent (ids only: a whole scan's work is not kept). */
 export interface Published {
   readonly counts: Partial<Counts>;
-  readonly sent: readonly FlightWork[];
+  readonly sentIds: readonly string[];
 }
 
 /** Publishes the work a scan claimed. */
@@ -87,7 +87,7 @@ export class WorkPublisher {
       }
     }
     this.countPublished(sent);
-    return { counts: { published: sent.length, deadLettered: dead.length }, sent };
+    return { counts: { published: sent.length, deadLettered: dead.length }, sentIds: sent.map((work) => work.id) };
   }
 
   /** Sends the values in groups; a group the broker rejects for its records is sent again message by message. */
