@@ -28,6 +28,8 @@ export interface Change {
   readonly kind: ChangeKind;
   readonly flight: string;
   readonly sentMs: number;
+  /** The bag whose routing shows the change, when one does (not for a delay). */
+  readonly bag?: string;
   /** Whether `entry` (of `flight`, published after the send) shows the change. */
   readonly shows: (entry: StreamEntry) => boolean;
 }
@@ -99,6 +101,7 @@ export class FreshnessTraffic {
             kind: "late_itinerary",
             flight: first,
             sentMs,
+            bag: bag.id,
             shows: (entry) => entry.bag === bag.id && entry.departure !== "-1",
           });
         }
@@ -116,8 +119,11 @@ export class FreshnessTraffic {
     const candidates = [...this.flights.values()].filter((flight) =>
       !this.corrected.has(flight.id) && flight.arrival_time >= now + 60 && flight.arrival_time <= latest
     );
-    for (let tries = 0; tries < 20 && candidates.length > 0; tries++) {
-      const flight = candidates[Math.floor(this.pick() * candidates.length)]!;
+    // In a seeded random order, the first that has what the kind needs (a connecting bag, for two of them).
+    for (let left = candidates.length; left > 0; left--) {
+      const index = Math.floor(this.pick() * left);
+      const flight = candidates[index]!;
+      candidates[index] = candidates[left - 1]!;
       const change = await this.correctFlight(kind, flight);
       if (change) {
         this.corrected.add(flight.id);
@@ -144,7 +150,7 @@ export class FreshnessTraffic {
       this.itineraries.set(bag, [flight.id]);
       const sentMs = Date.now();
       await this.sendFlights([{ ...flight, bags: [...flight.bags, bag] }]);
-      return { kind, flight: flight.id, sentMs, shows: (entry) => entry.bag === bag && entry.departure === "0" };
+      return { kind, flight: flight.id, sentMs, bag, shows: (entry) => entry.bag === bag && entry.departure === "0" };
     }
     // A bag of the manifest connecting to a flight already sent.
     const connecting = flight.bags.flatMap((bag) => {
@@ -161,7 +167,7 @@ export class FreshnessTraffic {
       const sentMs = Date.now();
       await this.send(this.topics.bags, [{ id: bag, flights: rerouted }]);
       this.itineraries.set(bag, rerouted);
-      return { kind, flight: flight.id, sentMs, shows: (entry) => entry.bag === bag && entry.departure === "0" };
+      return { kind, flight: flight.id, sentMs, bag, shows: (entry) => entry.bag === bag && entry.departure === "0" };
     }
     const departure = nextFlight.departure_time + DEPARTURE_MOVE_SECONDS;
     this.corrected.add(nextFlight.id);
@@ -175,6 +181,7 @@ export class FreshnessTraffic {
       kind,
       flight: flight.id,
       sentMs,
+      bag,
       shows: (entry) => entry.bag === bag && Number(entry.departure) === departure,
     };
   }
