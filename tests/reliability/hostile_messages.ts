@@ -2,7 +2,7 @@
  * Hostile messages for the fuzz test, each with the outcome the consumers must give it: stored (and
  * what Redis must then hold) or dead-lettered. Seeded, so a failure reproduces.
  */
-import { seededRandom } from "../../tools/chaos/settings.ts";
+import { seededRandom } from "../../tools/seeded_random.ts";
 
 /** A message to produce, keyed by a unique `key` so the test can find it in Redis or the dead-letter topic. */
 export interface HostileMessage {

@@ -7,6 +7,7 @@
  */
 import type { Producer } from "kafkajs";
 import { sendGroups } from "../../lib/infra/kafka.ts";
+import { seededRandom } from "../seeded_random.ts";
 import type { Bag } from "../../lib/domain/bag.ts";
 import type { Flight } from "../../lib/domain/flight.ts";
 import { type DatasetOptions, generateDataset } from "../producer/dataset.ts";
@@ -38,18 +39,6 @@ const CORRECTION_KINDS = ["delay", "bag_added", "rerouted", "next_departure_move
 const DELAY_SECONDS = 120;
 const DEPARTURE_MOVE_SECONDS = 300;
 
-/** A small seeded PRNG (mulberry32): the same seed picks the same flights. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class FreshnessTraffic {
   private readonly sends: Iterator<ScheduledSend>;
   private pending: ScheduledSend | undefined;
@@ -68,7 +57,7 @@ export class FreshnessTraffic {
   ) {
     this.sends = scheduleSends(generateDataset(dataset), dataset.startSeconds);
     this.pending = this.sends.next().value ?? undefined;
-    this.pick = random(dataset.seed);
+    this.pick = seededRandom(dataset.seed);
   }
 
   /** Flights and bags sent so far, each counted once. */

@@ -10,7 +10,7 @@ import type { Bag } from "../../lib/domain/bag.ts";
 import type { Flight } from "../../lib/domain/flight.ts";
 import { nextDeparture, workDigest } from "../../lib/domain/work.ts";
 import { bagMessage, flightMessage, generateDataset } from "../producer/dataset.ts";
-import { seededRandom } from "./settings.ts";
+import { seededRandom } from "../seeded_random.ts";
 
 /** The messages of one phase. */
 export interface Phase {
