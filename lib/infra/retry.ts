@@ -5,6 +5,7 @@
 import { ReplyError } from "ioredis";
 import { RouterError } from "./errors.ts";
 import { protocolErrorHeals } from "./kafka.ts";
+import { postgresErrorHeals } from "./postgres.ts";
 import { errorMessage, type Logger } from "./log.ts";
 import { delay } from "./poll.ts";
 import { exit } from "./runtime.ts";
@@ -29,15 +30,17 @@ const TRANSIENT_REDIS_REPLIES = new Set([
 
 /**
  * Whether retrying `error` can help: the project's errors say so themselves; a Redis error reply by its code;
- * a Kafka protocol error by Kafka's own flag; JavaScript's own error types never. Other errors of the clients
- * (a connection refused or closed, a timeout, kafkajs giving up its own retries) heal when the server is back.
+ * a Kafka protocol error by Kafka's own flag; a PostgreSQL error by its SQLSTATE; JavaScript's own error types
+ * never. Other errors of the clients (a connection refused or closed, a timeout, kafkajs giving up its own
+ * retries) heal when the server is back.
  */
 export function canRetry(error: unknown): boolean {
   if (error instanceof RouterError) return error.canRetry;
   if (error instanceof ReplyError) {
     return TRANSIENT_REDIS_REPLIES.has(String((error as Error).message).split(" ", 1)[0]!);
   }
-  return protocolErrorHeals(error) ?? !PROGRAMMING_ERRORS.some((type) => error instanceof type);
+  return protocolErrorHeals(error) ?? postgresErrorHeals(error) ??
+    !PROGRAMMING_ERRORS.some((type) => error instanceof type);
 }
 
 /** Logs `error` as fatal and ends the process: it cannot heal, and a supervisor restart makes it visible. */
