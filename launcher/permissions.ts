@@ -1,19 +1,25 @@
 /**
  * The narrowest Deno permissions a process needs, derived from the registry and its configuration:
- * network to the servers the registry says it needs (the configured Kafka brokers, Redis) and its metrics
- * address only; no file access but /proc/self (prom-client's process metrics); the host name (pino reads
+ * network to the servers the registry says it needs (the configured Kafka brokers, Redis, PostgreSQL), its
+ * metrics address and the endpoints it serves only; no file access but /proc/self (prom-client's process metrics); the host name (pino reads
  * it at start-up).
  *
  * The environment stays fully readable: ioredis' `debug` dependency lists every variable at import,
  * which Deno only allows with an unrestricted --allow-env.
  */
 import type { Config } from "../lib/infra/config.ts";
-import type { ProcessSpec, Server } from "../lib/processes.ts";
+import type { Endpoint, ProcessSpec, Server } from "../lib/processes.ts";
 
 /** `host:port` of a Redis URL (default port 6379). */
 function redisAddress(url: string): string {
   const parsed = new URL(url);
   return `${parsed.hostname}:${parsed.port || "6379"}`;
+}
+
+/** `host:port` of a PostgreSQL URL (default port 5432). */
+function postgresAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || "5432"}`;
 }
 
 const LOOPBACK = ["localhost", "127.0.0.1"];
@@ -29,16 +35,26 @@ function withLoopbackAliases(address: string): string[] {
 const SERVER_ADDRESSES: Readonly<Record<Server, (config: Config) => readonly string[]>> = {
   kafka: (config) => config.kafka.brokers,
   redis: (config) => [redisAddress(config.redisUrl)],
+  postgres: (config) => [postgresAddress(config.archive.postgresUrl)],
 };
+
+/** The address each endpoint a process may serve listens on. */
+const ENDPOINT_ADDRESSES: Readonly<Record<Endpoint, (config: Config) => string>> = {
+  history: (config) => listenAddress(config.archive.historyHost, config.archive.historyPort),
+};
+
+/** What --allow-net needs to listen on host:port (any port when 0). */
+const listenAddress = (host: string, port: number) => (port === 0 ? host : `${host}:${port}`);
 
 /**
  * The `deno run` flags for `process` configured by `config`. Kafka brokers are reached at the addresses
  * they advertise: list every broker of a cluster in KAFKA_BROKERS.
  */
-export function denoPermissionFlags(process: Pick<ProcessSpec, "needs">, config: Config): string[] {
+export function denoPermissionFlags(process: Pick<ProcessSpec, "needs" | "serves">, config: Config): string[] {
   const addresses = process.needs.flatMap((server) => SERVER_ADDRESSES[server](config)).flatMap(withLoopbackAliases);
-  const metrics = config.metrics.port === 0 ? config.metrics.host : `${config.metrics.host}:${config.metrics.port}`;
-  const net = new Set([...addresses, metrics]);
+  const metrics = listenAddress(config.metrics.host, config.metrics.port);
+  const endpoints = process.serves.map((endpoint) => ENDPOINT_ADDRESSES[endpoint](config));
+  const net = new Set([...addresses, metrics, ...endpoints]);
   return [
     `--allow-net=${[...net].join(",")}`,
     "--allow-env",
@@ -49,7 +65,7 @@ export function denoPermissionFlags(process: Pick<ProcessSpec, "needs">, config:
 
 /** `["run", <flags>…, <entrypoint>]`: how the launcher runs `process`, with `extraFlags` before the entrypoint. */
 export function launchArgs(
-  process: Pick<ProcessSpec, "needs" | "entrypoint">,
+  process: Pick<ProcessSpec, "needs" | "serves" | "entrypoint">,
   config: Config,
   extraFlags: readonly string[] = [],
 ): string[] {

@@ -8,10 +8,16 @@
  */
 
 /** A server a process connects to; runService builds a client (and a health check) only for these. */
-export type Server = "kafka" | "redis";
+export type Server = "kafka" | "redis" | "postgres";
 
-/** What a process reads from or writes to: a Kafka topic named in the configuration, or the Redis Stream. */
-export type Channel = "flights" | "bags" | "work" | "work-stream" | "redis-state";
+/**
+ * What a process reads from or writes to: a Kafka topic named in the configuration (and `dead-letters`, the
+ * `.dlq` topics of the others), the Redis Stream, the Redis state, or the PostgreSQL archive.
+ */
+export type Channel = "flights" | "bags" | "work" | "dead-letters" | "work-stream" | "redis-state" | "archive";
+
+/** An HTTP endpoint a process serves besides its metrics: the archive's history (HISTORY_HOST, HISTORY_PORT). */
+export type Endpoint = "history";
 
 /** Everything the project knows about one process. */
 export interface ProcessSpec {
@@ -25,6 +31,8 @@ export interface ProcessSpec {
   readonly metricsPort: number;
   /** The servers it connects to. */
   readonly needs: readonly Server[];
+  /** The HTTP endpoints it serves besides /metrics and /healthz. */
+  readonly serves: readonly Endpoint[];
   readonly reads: readonly Channel[];
   readonly writes: readonly Channel[];
   /** Whether `deno task dev` runs it (a reader someone starts by hand does not). */
@@ -41,6 +49,7 @@ export const PROCESSES = {
     load: () => import("../workers/flight_consumer.ts"),
     metricsPort: 8001,
     needs: ["kafka", "redis"],
+    serves: [],
     reads: ["flights"],
     writes: ["redis-state"],
     inDev: true,
@@ -52,6 +61,7 @@ export const PROCESSES = {
     load: () => import("../workers/bag_consumer.ts"),
     metricsPort: 8002,
     needs: ["kafka", "redis"],
+    serves: [],
     reads: ["bags"],
     writes: ["redis-state"],
     inDev: true,
@@ -63,6 +73,7 @@ export const PROCESSES = {
     load: () => import("../workers/arrival_scanner.ts"),
     metricsPort: 8003,
     needs: ["kafka", "redis"],
+    serves: [],
     reads: ["redis-state"],
     writes: ["work"],
     inDev: true,
@@ -74,6 +85,7 @@ export const PROCESSES = {
     load: () => import("../tools/producer/main.ts"),
     metricsPort: 8004,
     needs: ["kafka"],
+    serves: [],
     reads: [],
     writes: ["flights", "bags"],
     inDev: true,
@@ -85,8 +97,21 @@ export const PROCESSES = {
     load: () => import("../bridge/bridge.ts"),
     metricsPort: 8005,
     needs: ["kafka", "redis"],
+    serves: [],
     reads: ["work"],
     writes: ["work-stream"],
+    inDev: true,
+    tooling: false,
+  },
+  "archiver": {
+    summary: "archives flights, itineraries, work and dead letters into PostgreSQL; serves their history",
+    entrypoint: "workers/archiver.ts",
+    load: () => import("../workers/archiver.ts"),
+    metricsPort: 8008,
+    needs: ["kafka", "postgres"],
+    serves: ["history"],
+    reads: ["flights", "bags", "work", "dead-letters"],
+    writes: ["archive"],
     inDev: true,
     tooling: false,
   },
@@ -96,6 +121,7 @@ export const PROCESSES = {
     load: () => import("../readers/tail.ts"),
     metricsPort: 8006,
     needs: ["redis"],
+    serves: [],
     reads: ["work-stream"],
     writes: [],
     inDev: false,

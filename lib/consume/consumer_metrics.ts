@@ -10,6 +10,10 @@ export interface ConsumerMetricNames {
   readonly processed: string;
   readonly storeSeconds: string;
   readonly batchSize: string;
+  /** Where the messages are applied: "Redis" unless given. */
+  readonly store?: string;
+  /** The resync counter's name: redis_state_resyncs_total unless given. */
+  readonly stateResyncs?: string;
 }
 
 export const FLIGHT_CONSUMER_METRICS: ConsumerMetricNames = {
@@ -17,6 +21,15 @@ export const FLIGHT_CONSUMER_METRICS: ConsumerMetricNames = {
   processed: "processed_flights_total",
   storeSeconds: "flight_processing_seconds",
   batchSize: "flight_upsert_batch_size",
+};
+
+export const ARCHIVER_METRICS: ConsumerMetricNames = {
+  noun: "archived",
+  processed: "archived_messages_total",
+  storeSeconds: "archive_store_seconds",
+  batchSize: "archive_batch_size",
+  store: "PostgreSQL",
+  stateResyncs: "archive_state_resyncs_total",
 };
 
 export const BAG_CONSUMER_METRICS: ConsumerMetricNames = {
@@ -30,21 +43,22 @@ export const BAG_CONSUMER_METRICS: ConsumerMetricNames = {
 export function createConsumerMetrics(registry: Registry, names: ConsumerMetricNames) {
   const registers = [registry];
   const entity = names.noun;
+  const store = names.store ?? "Redis";
   return {
     processed: new Counter({
       name: names.processed,
-      help: `${entity} messages applied to Redis`,
+      help: `${entity} messages applied to ${store}`,
       registers,
     }),
     storeSeconds: new Histogram({
       name: names.storeSeconds,
-      help: `Time to apply one chunk of ${entity} messages to Redis (one Lua call)`,
+      help: `Time to apply one chunk of ${entity} messages to ${store} (one call)`,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
     batchSize: new Histogram({
       name: names.batchSize,
-      help: `Valid ${entity} messages per Lua call`,
+      help: `Valid ${entity} messages per call to ${store}`,
       buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500],
       registers,
     }),
@@ -61,9 +75,9 @@ export function createConsumerMetrics(registry: Registry, names: ConsumerMetricN
       registers,
     }),
     stateResyncs: new Counter({
-      name: "redis_state_resyncs_total",
+      name: names.stateResyncs ?? "redis_state_resyncs_total",
       help:
-        "Times a partition was replayed because Redis had lost its data (state_lost) or gone back in time (rollback)",
+        `Times a partition was replayed because ${store} had lost its data (state_lost) or gone back in time (rollback)`,
       labelNames: ["topic", "reason"],
       registers,
     }),

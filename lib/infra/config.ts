@@ -153,6 +153,20 @@ function parseRedisUrl(reader: EnvReader): string {
   return value;
 }
 
+function parsePostgresUrl(reader: EnvReader): string {
+  const value = reader.string("POSTGRES_URL", "postgres://baggage_router:baggage-router@localhost:5432/baggage_router");
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (
+    !url || !["postgres:", "postgresql:"].includes(url.protocol) || url.hostname === "" ||
+    !/^\/[\w.-]+$/.test(url.pathname)
+  ) {
+    // The message gets logged: never echo credentials.
+    const redacted = value.replace(/\/\/[^/]*@/, "//***@");
+    reader.fail("POSTGRES_URL", "must be a postgres:// or postgresql:// URL with a host and a database", redacted);
+  }
+  return value;
+}
+
 export const SASL_MECHANISMS = ["none", "plain", "scram-sha-256", "scram-sha-512"] as const;
 
 /** Kafka authentication (SASL) and encryption (TLS); secrets stay in this object and are never logged. */
@@ -238,6 +252,13 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       maxLength: r.integer("STREAM_MAXLEN", 1_000_000, 0, 1_000_000_000),
       maxAgeSeconds: r.integer("STREAM_MAX_AGE_SECONDS", 0, 0, 365 * 24 * 3600),
       batchMessages: r.integer("BRIDGE_BATCH_MESSAGES", 8, 1, 1000),
+    },
+    archive: {
+      postgresUrl: parsePostgresUrl(r),
+      retentionDays: r.integer("ARCHIVE_RETENTION_DAYS", 400, 1, 100 * 366),
+      batchSize: r.integer("ARCHIVE_BATCH_SIZE", 2_000, 1, 50_000),
+      historyHost: r.string("HISTORY_HOST", "0.0.0.0", HOST, "must be a host name or IP address"),
+      historyPort: r.integer("HISTORY_PORT", 8007, 0, 65535),
     },
     tail: {
       group: r.string("TAIL_GROUP", "tail", /^[\w.:-]{1,100}$/, "must be 1-100 letters, digits, '_', '.', ':' or '-'"),

@@ -10,6 +10,7 @@ import { type Config, ConfigError, loadConfig } from "./config.ts";
 import { createKafka, type Kafka, kafkaHealth } from "./kafka.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { type HealthCheck, startMetricsServer } from "./metrics_server.ts";
+import { connectPostgres, postgresHealth, type Sql } from "./postgres.ts";
 import { connectRedis, type Redis, redisHealth } from "./redis.ts";
 import { exit, onShutdownSignal } from "./runtime.ts";
 
@@ -17,10 +18,11 @@ import { exit, onShutdownSignal } from "./runtime.ts";
 interface Clients {
   readonly kafka: Kafka;
   readonly redis: Redis;
+  readonly postgres: Sql;
 }
 
 /** Everything a worker is built from: the clients of the servers `S` only. */
-export type ServiceContext<S extends Server = Server> =
+export type ServiceContext<S extends Server = "kafka" | "redis"> =
   & {
     readonly config: Config;
     readonly logger: Logger;
@@ -81,7 +83,7 @@ export async function runService<N extends ServiceName>(
   startup = (async () => {
     const registry = processRegistry();
     const needs: readonly Server[] = PROCESSES[service].needs;
-    const clients: { kafka?: Kafka; redis?: Redis } = {};
+    const clients: { kafka?: Kafka; redis?: Redis; postgres?: Sql } = {};
     const checks: Record<string, HealthCheck> = {};
     if (needs.includes("kafka")) {
       const kafka = createKafka(config, logger);
@@ -95,6 +97,12 @@ export async function runService<N extends ServiceName>(
       closers.push(() => redis.quit());
       clients.redis = redis;
       checks.redis = redisHealth(redis);
+    }
+    if (needs.includes("postgres")) {
+      const postgres = connectPostgres(config.archive.postgresUrl, service, logger);
+      closers.push(() => postgres.end({ timeout: 5 }));
+      clients.postgres = postgres;
+      checks.postgres = postgresHealth(postgres);
     }
     const server = await startMetricsServer(config.metrics.host, config.metrics.port, registry, checks);
     closers.push(() => server.close());

@@ -23,6 +23,7 @@ const EXAMPLE: ProcessSpec = {
   needs: ["redis"],
   reads: ["work-stream"],
   writes: [],
+  serves: [],
   inDev: true,
   tooling: false,
 };

@@ -1,0 +1,191 @@
+/**
+ * The archive's rows of a chunk of messages, as column arrays: one multi-row `insert … select from unnest`
+ * per table and chunk, so a statement has the same few parameters whatever the chunk's size.
+ */
+import type { Parsed } from "../consume/partition_store.ts";
+import type { FlightWork } from "../domain/work.ts";
+import type { ArchivedMessage } from "./archived_messages.ts";
+import { dayOf, isoDay } from "./partitions.ts";
+import type { TransactionSql } from "../infra/postgres.ts";
+
+/** Which days hold rows of a bag or a flight (archive_days). */
+class ArchiveDays {
+  private readonly seen = new Set<string>();
+  readonly kinds: string[] = [];
+  readonly ids: string[] = [];
+  readonly days: string[] = [];
+
+  add(kind: "bag" | "flight", id: string, day: number): void {
+    const key = `${kind} ${id} ${day}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.kinds.push(kind);
+    this.ids.push(id);
+    this.days.push(isoDay(day));
+  }
+}
+
+/** The rows of one chunk, and the days their partitions must exist for. */
+export class ArchiveRows {
+  readonly partitionDays = new Set<number>();
+  readonly archiveDays = new ArchiveDays();
+  readonly flights = {
+    ids: [] as string[],
+    departures: [] as number[],
+    arrivals: [] as number[],
+    bags: [] as string[],
+  };
+  readonly bags = { ids: [] as string[], flights: [] as string[] };
+  readonly work = {
+    flights: [] as string[],
+    bags: [] as string[],
+    revisions: [] as number[],
+    arrivals: [] as number[],
+    departures: [] as (number | null)[],
+    nextFlights: [] as (string | null)[],
+    removed: [] as boolean[],
+    scannedAt: [] as number[],
+  };
+  readonly deadLetters = {
+    reasons: [] as string[],
+    sourceTopics: [] as (string | null)[],
+    sourcePartitions: [] as (number | null)[],
+    sourceOffsets: [] as (string | null)[],
+    keys: [] as (string | null)[],
+    values: [] as (Buffer | null)[],
+  };
+  /** Per row of each table: the Kafka time (ms), partition and offset of its message. */
+  readonly sources = {
+    flights: { at: [] as number[], offsets: [] as string[] },
+    bags: { at: [] as number[], offsets: [] as string[] },
+    work: { at: [] as number[], offsets: [] as string[] },
+    deadLetters: { at: [] as number[], offsets: [] as string[] },
+  };
+  /** Rows per table, for the metrics. */
+  readonly counts = { flight_versions: 0, bag_itineraries: 0, work_revisions: 0, dead_letters: 0 };
+
+  constructor(readonly topic: string, readonly partition: number) {}
+
+  /** Adds the rows of `parsed`, unless its day is before `cutoffDay` (past retention). */
+  add({ offset, record }: Parsed<ArchivedMessage>, cutoffDay: number): boolean {
+    if (record.kind === "skipped") return false;
+    const day = record.kind === "work" ? dayOf(record.work.arrival_time * 1000) : dayOf(record.at);
+    if (day < cutoffDay) return false;
+    this.partitionDays.add(day);
+    switch (record.kind) {
+      case "flight": {
+        const { flight } = record;
+        this.flights.ids.push(flight.id);
+        this.flights.departures.push(flight.departure_time);
+        this.flights.arrivals.push(flight.arrival_time);
+        this.flights.bags.push(flight.bags.join(","));
+        this.push(this.sources.flights, record.at, offset);
+        this.archiveDays.add("flight", flight.id, day);
+        this.counts.flight_versions += 1;
+        break;
+      }
+      case "bag":
+        this.bags.ids.push(record.bag.id);
+        this.bags.flights.push(record.bag.flights.join(","));
+        this.push(this.sources.bags, record.at, offset);
+        this.archiveDays.add("bag", record.bag.id, day);
+        this.counts.bag_itineraries += 1;
+        break;
+      case "work":
+        this.addWork(record.work, record.at, offset, day);
+        break;
+      case "dead-letter": {
+        const { deadLetter } = record;
+        const rows = this.deadLetters;
+        rows.reasons.push(deadLetter.reason);
+        rows.sourceTopics.push(deadLetter.sourceTopic);
+        rows.sourcePartitions.push(deadLetter.sourcePartition);
+        rows.sourceOffsets.push(deadLetter.sourceOffset);
+        rows.keys.push(deadLetter.key);
+        rows.values.push(deadLetter.value === null ? null : Buffer.from(deadLetter.value));
+        this.push(this.sources.deadLetters, record.at, offset);
+        this.counts.dead_letters += 1;
+        break;
+      }
+    }
+    return true;
+  }
+
+  private addWork(work: FlightWork, at: number, offset: string, day: number): void {
+    const rows = this.work;
+    const add = (bag: string, departure: number | null, next: string | null, removed: boolean) => {
+      rows.flights.push(work.id);
+      rows.bags.push(bag);
+      rows.revisions.push(work.revision);
+      rows.arrivals.push(work.arrival_time);
+      rows.departures.push(departure);
+      rows.nextFlights.push(next);
+      rows.removed.push(removed);
+      rows.scannedAt.push(work.scanned_at);
+      this.push(this.sources.work, at, offset);
+      this.archiveDays.add("bag", bag, day);
+      this.counts.work_revisions += 1;
+    };
+    for (const [bag, departure] of Object.entries(work.bags)) {
+      add(bag, departure, work.next_flights[bag] ?? null, false);
+    }
+    for (const bag of work.removed_bags) add(bag, null, null, true);
+    this.archiveDays.add("flight", work.id, day);
+  }
+
+  private push(source: { at: number[]; offsets: string[] }, at: number, offset: string): void {
+    source.at.push(at);
+    source.offsets.push(offset);
+  }
+
+  /** Inserts every row in `tx`; a work row already archived (a revision published twice) is kept once. */
+  async insert(tx: TransactionSql): Promise<void> {
+    const p = this.partition;
+    const { flights, bags, work, deadLetters, sources, archiveDays } = this;
+    if (flights.ids.length > 0) {
+      await tx`insert into flight_versions
+        (flight_id, departure_time, arrival_time, bags, kafka_time, kafka_partition, kafka_offset)
+        select id, departure, arrival, string_to_array(bags, ','), to_timestamp(at / 1000.0), ${p}, kafka_offset
+        from unnest(${flights.ids}::text[], ${flights.departures}::bigint[], ${flights.arrivals}::bigint[],
+          ${flights.bags}::text[], ${sources.flights.at}::bigint[], ${sources.flights.offsets}::bigint[])
+          as t(id, departure, arrival, bags, at, kafka_offset)`;
+    }
+    if (bags.ids.length > 0) {
+      await tx`insert into bag_itineraries (bag_id, flights, kafka_time, kafka_partition, kafka_offset)
+        select id, string_to_array(flights, ','), to_timestamp(at / 1000.0), ${p}, kafka_offset
+        from unnest(${bags.ids}::text[], ${bags.flights}::text[], ${sources.bags.at}::bigint[],
+          ${sources.bags.offsets}::bigint[]) as t(id, flights, at, kafka_offset)`;
+    }
+    if (work.flights.length > 0) {
+      await tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, departure_time, next_flight_id,
+          removed, scanned_at, kafka_time, kafka_partition, kafka_offset)
+        select flight, bag, revision, to_timestamp(arrival), departure, next_flight, removed, scanned_at,
+          to_timestamp(at / 1000.0), ${p}, kafka_offset
+        from unnest(${work.flights}::text[], ${work.bags}::text[], ${work.revisions}::integer[],
+          ${work.arrivals}::bigint[], ${work.departures}::bigint[], ${work.nextFlights}::text[],
+          ${work.removed}::boolean[], ${work.scannedAt}::bigint[], ${sources.work.at}::bigint[],
+          ${sources.work.offsets}::bigint[])
+          as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)
+        on conflict do nothing`;
+    }
+    if (deadLetters.reasons.length > 0) await this.insertDeadLetters(tx);
+    if (archiveDays.ids.length > 0) {
+      await tx`insert into archive_days (kind, id, day)
+        select * from unnest(${archiveDays.kinds}::text[], ${archiveDays.ids}::text[], ${archiveDays.days}::date[])
+        on conflict do nothing`;
+    }
+  }
+
+  private async insertDeadLetters(tx: TransactionSql): Promise<void> {
+    const rows = this.deadLetters;
+    const source = this.sources.deadLetters;
+    // bytea[] has no literal the driver builds from Buffers: one parameterised row each (dead letters are few).
+    for (let i = 0; i < rows.reasons.length; i++) {
+      await tx`insert into dead_letters (topic, kafka_partition, kafka_offset, kafka_time, reason, source_topic,
+          source_partition, source_offset, message_key, value)
+        values (${this.topic}, ${this.partition}, ${source.offsets[i]!}, to_timestamp(${source.at[i]!} / 1000.0),
+          ${rows.reasons[i]!}, ${rows.sourceTopics[i]!}, ${rows.sourcePartitions[i]!}, ${rows.sourceOffsets[i]!},
+          ${rows.keys[i]!}, ${rows.values[i]!})`;
+    }
+  }
+}
