@@ -157,13 +157,14 @@ export class ArchiveRows {
           ${sources.bags.offsets}::bigint[]) as t(id, flights, at, kafka_offset)`;
     }
     if (work.flights.length > 0) {
+      // The driver sends a JS boolean array as one boolean: booleans travel as 't'/'f' text.
       await tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, departure_time, next_flight_id,
           removed, scanned_at, kafka_time, kafka_partition, kafka_offset)
-        select flight, bag, revision, to_timestamp(arrival), departure, next_flight, removed, scanned_at,
+        select flight, bag, revision, to_timestamp(arrival), departure, next_flight, removed::boolean, scanned_at,
           to_timestamp(at / 1000.0), ${p}, kafka_offset
         from unnest(${work.flights}::text[], ${work.bags}::text[], ${work.revisions}::integer[],
           ${work.arrivals}::bigint[], ${work.departures}::bigint[], ${work.nextFlights}::text[],
-          ${work.removed}::boolean[], ${work.scannedAt}::bigint[], ${sources.work.at}::bigint[],
+          ${work.removed.map((removed) => (removed ? "t" : "f"))}::text[], ${work.scannedAt}::bigint[], ${sources.work.at}::bigint[],
           ${sources.work.offsets}::bigint[])
           as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)
         on conflict do nothing`;

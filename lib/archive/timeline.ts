@@ -5,6 +5,7 @@
 import { BagCode } from "../domain/work.ts";
 import type { BagHistory, FlightHistory } from "./history.ts";
 
+/** ISO 8601 in UTC, without milliseconds when there are none. */
 const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 const CODE_TEXT: Record<number, string> = {
   [BagCode.FinalDestination]: "final destination",
@@ -22,23 +23,24 @@ export function routingText(departure: number | null, nextFlight: string | null)
 }
 
 interface Line {
-  readonly at: string;
+  /** When it happened, in ms. */
+  readonly ms: number;
   readonly text: string;
 }
 
+/** `title`, then one line per event in time order (a stable sort keeps the archive's order for equal times). */
 const render = (title: string, lines: Line[]) =>
-  [title, ...lines.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((l) => `  ${l.at}  ${l.text}`)]
-    .join("\n");
+  [title, ...lines.sort((a, b) => a.ms - b.ms).map((l) => `  ${utc(l.ms / 1000)}  ${l.text}`)].join("\n");
 
 /** The timeline of a bag. */
 export function bagTimeline(history: BagHistory): string {
   const lines: Line[] = [
     ...history.itineraries.map((version) => ({
-      at: version.at.replace(".000Z", "Z"),
+      ms: Date.parse(version.at),
       text: `itinerary ${version.flights.length === 0 ? "(no flights)" : version.flights.join(" > ")}`,
     })),
     ...history.work.map((work) => ({
-      at: utc(work.scanned_at),
+      ms: work.scanned_at * 1000,
       text: `arriving on ${work.flight_id} at ${utc(work.arrival_time)} (revision ${work.revision}): ${
         routingText(work.departure_time, work.next_flight_id)
       }`,
@@ -51,7 +53,7 @@ export function bagTimeline(history: BagHistory): string {
 export function flightTimeline(history: FlightHistory): string {
   const lines: Line[] = [
     ...history.versions.map((version) => ({
-      at: version.at.replace(".000Z", "Z"),
+      ms: Date.parse(version.at),
       text: `schedule ${utc(version.departure_time)} > ${utc(version.arrival_time)}, ${version.bags.length} bags`,
     })),
     ...history.work.map((revision) => {
@@ -59,7 +61,7 @@ export function flightTimeline(history: FlightHistory): string {
       const transfers = bags.filter((value) => value > 0).length;
       const removed = revision.removed_bags.length === 0 ? "" : `, ${revision.removed_bags.length} removed`;
       return {
-        at: utc(revision.scanned_at),
+        ms: revision.scanned_at * 1000,
         text: `work revision ${revision.revision} for arrival ${utc(revision.arrival_time)}: ${bags.length} bags, ` +
           `${transfers} transferring${removed}`,
       };
