@@ -26,6 +26,7 @@ export class OwnRedis extends RestartableRedis {
       STACK_KAFKA_PORT: String(port + 1),
       STACK_KAFKA_CONTROLLER_PORT: String(port + 2),
       STACK_REDIS_PERSISTENCE: persistence,
+      STACK_POSTGRES_PORT: "0",
     }));
     await own.start();
     return own;

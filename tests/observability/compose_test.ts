@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
 import { waitFor } from "../../lib/infra/poll.ts";
 import { ensureDebianCommand } from "../../tools/stack/prometheus_server.ts";
+import { loadStackSettings } from "../../tools/stack/settings.ts";
 import { parseYaml, ROOT, run } from "./_tools.ts";
 
 const composeMissing = (() => {
@@ -31,6 +32,7 @@ const WORKERS: Record<string, { task: ServiceName; port: number }> = Object.from
 const INFRASTRUCTURE: Record<string, { image: string; hostPorts: string[] }> = {
   "kafka": { image: "apache/kafka:4.1.1", hostPorts: ["9094"] },
   "redis": { image: "redis:7.4.6-alpine", hostPorts: ["6379"] },
+  "postgres": { image: "postgres:15.18-bookworm", hostPorts: ["5432"] },
   "redis-commander": { image: "ghcr.io/joeferner/redis-commander:0.9.0", hostPorts: ["8081"] },
   "redis-exporter": { image: "oliver006/redis_exporter:v1.74.0-alpine", hostPorts: [] },
   "prometheus": { image: "prom/prometheus:v3.5.0", hostPorts: ["9090"] },
@@ -59,9 +61,16 @@ Deno.test({
   async fn() {
     const { services, volumes } = await composeModel();
     assert.deepEqual(Object.keys(services).sort(), [...Object.keys(INFRASTRUCTURE), ...Object.keys(WORKERS)].sort());
-    assert.deepEqual(Object.keys(volumes).sort(), ["grafana-data", "kafka-data", "prometheus-data", "redis-data"]);
+    assert.deepEqual(Object.keys(volumes).sort(), [
+      "grafana-data",
+      "kafka-data",
+      "postgres-data",
+      "prometheus-data",
+      "redis-data",
+    ]);
     assert.ok(services.kafka.volumes.includes("kafka-data:/var/lib/kafka/data:rw"));
     assert.ok(services.redis.volumes.includes("redis-data:/data:rw"));
+    assert.ok(services.postgres.volumes.includes("postgres-data:/var/lib/postgresql/data:rw"));
     assert.ok(services.prometheus.volumes.includes("prometheus-data:/prometheus:rw"));
     assert.ok(services.grafana.volumes.includes("grafana-data:/var/lib/grafana:rw"));
   },
@@ -89,6 +98,32 @@ Deno.test({
     }
     assert.deepEqual(Object.keys(services.grafana.depends_on), ["prometheus"]);
     assert.deepEqual(Object.keys(services["redis-exporter"].depends_on), ["redis"]);
+  },
+});
+
+Deno.test({
+  name: "docker-compose.yml's postgres has the local stack's default role, database and password, checked over TCP",
+  ignore: composeMissing !== undefined,
+  async fn() {
+    const { services } = await composeModel();
+    const defaults = loadStackSettings({ STACK_DIR: "/stack", XDG_CACHE_HOME: "/cache" });
+    assert.deepEqual(services.postgres.environment, {
+      POSTGRES_USER: defaults.postgresUser,
+      POSTGRES_DB: defaults.postgresDb,
+      POSTGRES_PASSWORD: defaults.postgresPassword,
+    });
+    assert.deepEqual(services.postgres.healthcheck.test, [
+      "CMD",
+      "pg_isready",
+      "-h",
+      "127.0.0.1",
+      "-p",
+      "5432",
+      "-U",
+      defaults.postgresUser,
+      "-d",
+      defaults.postgresDb,
+    ]);
   },
 });
 

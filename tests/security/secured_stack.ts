@@ -19,6 +19,8 @@ export const SECURED_STACK_ENV = {
   STACK_REDIS_ADMIN_PASSWORD: SECRETS.redisAdmin,
   STACK_REDIS_WORKER_PASSWORD: SECRETS.redisWorker,
   STACK_KAFKA_HEAP: "256m",
+  // The security tests cover Redis and Kafka; this stack runs no PostgreSQL.
+  STACK_POSTGRES_PORT: "0",
 } as const;
 
 /** What the workers get: SASL to Kafka, the ACL user to Redis. */

@@ -1,9 +1,10 @@
 /**
- * The bench's own Redis and Kafka: `tools/stack/stack.ts` on ports and a folder of their own, so a run never
+ * The bench's own Redis, Kafka and PostgreSQL: `tools/stack/stack.ts` on ports and a folder of their own, so a run never
  * touches the dev stack or the test stack shared with other engineers.
  */
 import { Kafka, logLevel } from "kafkajs";
 import { kafkaClasspath } from "../stack/kafka_broker.ts";
+import { stackPostgresUrl } from "../stack/postgres_server.ts";
 import { loadStackSettings } from "../stack/settings.ts";
 import { delay } from "../../lib/infra/poll.ts";
 import { connectRedis, type Redis } from "../../lib/infra/redis.ts";
@@ -16,6 +17,7 @@ export const BENCH_STACK_ENV = {
   STACK_REDIS_PORT: "26379",
   STACK_KAFKA_PORT: "29092",
   STACK_KAFKA_CONTROLLER_PORT: "29093",
+  STACK_POSTGRES_PORT: "25432",
 } as const;
 
 export const BENCH_BROKERS = `127.0.0.1:${BENCH_STACK_ENV.STACK_KAFKA_PORT}`;
@@ -23,6 +25,9 @@ export const BENCH_BROKERS = `127.0.0.1:${BENCH_STACK_ENV.STACK_KAFKA_PORT}`;
 export const benchRedisUrl = (db: number) => `redis://127.0.0.1:${BENCH_STACK_ENV.STACK_REDIS_PORT}/${db}`;
 
 const stackEnv = () => ({ ...environment(), ...BENCH_STACK_ENV });
+
+/** The bench's PostgreSQL database for the stack's role (its name and password as `stack up` created them). */
+export const benchPostgresUrl = () => stackPostgresUrl(loadStackSettings(stackEnv()));
 
 /** `deno task stack up|down` with the bench stack's settings, as a subprocess. */
 export async function stack(command: "up" | "down"): Promise<void> {

@@ -29,6 +29,8 @@ const STACK_ENV = {
   STACK_REDIS_PORT: "27379",
   STACK_KAFKA_PORT: "28092",
   STACK_KAFKA_CONTROLLER_PORT: "28093",
+  // Kafka clients only: no PostgreSQL.
+  STACK_POSTGRES_PORT: "0",
 } as const;
 const BROKERS = `127.0.0.1:${STACK_ENV.STACK_KAFKA_PORT}`;
 const REDIS_URL = `redis://127.0.0.1:${STACK_ENV.STACK_REDIS_PORT}/0`;

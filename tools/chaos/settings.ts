@@ -3,7 +3,7 @@ import { EnvReader } from "../../lib/infra/config.ts";
 import { environment } from "../../lib/infra/runtime.ts";
 
 /** Ports of the dev stack and the shared test stack: the chaos suite stops and restarts its servers, so never these. */
-const SHARED_PORTS = [6379, 9092, 9093, 16379, 19092, 19093];
+const SHARED_PORTS = [6379, 9092, 9093, 5432, 16379, 19092, 19093, 15432];
 
 /**
  * Scenario numbers: 1 kills, 2 Kafka outage, 3 Redis data loss, 4 slow Redis, 5 replicas (issue 6); 6 Redis back
@@ -30,6 +30,7 @@ export function loadChaosSettings(env: Record<string, string | undefined> = envi
       redisPort: r.integer("CHAOS_REDIS_PORT", 36379, 1024, 65535),
       kafkaPort: r.integer("CHAOS_KAFKA_PORT", 39092, 1024, 65535),
       kafkaControllerPort: r.integer("CHAOS_KAFKA_CONTROLLER_PORT", 39093, 1024, 65535),
+      postgresPort: r.integer("CHAOS_POSTGRES_PORT", 35432, 1024, 65535),
     },
     /** Phase 1 is produced evenly over this long while the workers run, so that faults land mid-stream. */
     produceMs: r.integer("CHAOS_PRODUCE_SECONDS", 15, 0, 600) * 1000,
@@ -47,18 +48,22 @@ export function loadChaosSettings(env: Record<string, string | undefined> = envi
     /** Log each fault and recovery with the progress figures. */
     debug: r.boolean("CHAOS_DEBUG", false),
   };
-  const { redisPort, kafkaPort, kafkaControllerPort } = settings.stack;
-  for (
-    const [name, port] of [
-      ["CHAOS_REDIS_PORT", redisPort],
-      ["CHAOS_KAFKA_PORT", kafkaPort],
-      ["CHAOS_KAFKA_CONTROLLER_PORT", kafkaControllerPort],
-    ] as const
-  ) {
+  const { redisPort, kafkaPort, kafkaControllerPort, postgresPort } = settings.stack;
+  const ports = [
+    ["CHAOS_REDIS_PORT", redisPort],
+    ["CHAOS_KAFKA_PORT", kafkaPort],
+    ["CHAOS_KAFKA_CONTROLLER_PORT", kafkaControllerPort],
+    ["CHAOS_POSTGRES_PORT", postgresPort],
+  ] as const;
+  for (const [name, port] of ports) {
     if (SHARED_PORTS.includes(port)) r.fail(name, "must not be a port of the dev or shared test stack", String(port));
   }
-  if (new Set([redisPort, kafkaPort, kafkaControllerPort]).size < 3) {
-    r.fail("CHAOS_REDIS_PORT, CHAOS_KAFKA_PORT, CHAOS_KAFKA_CONTROLLER_PORT", "must be three different ports", "");
+  if (new Set(ports.map(([, port]) => port)).size < ports.length) {
+    r.fail(
+      ports.map(([name]) => name).join(", "),
+      "must be four different ports",
+      ports.map(([, port]) => port).join(", "),
+    );
   }
   r.assertValid("Cannot run the chaos suite");
   return Object.freeze(settings);

@@ -1,6 +1,7 @@
-/** The chaos suite's own Redis and Kafka (stack/ modules with the chaos folder and ports), stopped and restarted at will. */
+/** The chaos suite's own Redis, Kafka and PostgreSQL (stack/ modules with the chaos folder and ports), stopped and restarted at will. */
 import { environment } from "../../lib/infra/runtime.ts";
 import { startKafka, stopKafka } from "../stack/kafka_broker.ts";
+import { stackPostgresUrl, startPostgres, stopPostgres } from "../stack/postgres_server.ts";
 import { loadStackSettings, type StackSettings } from "../stack/settings.ts";
 import { RestartableRedis } from "./restartable_redis.ts";
 import type { ChaosSettings } from "./settings.ts";
@@ -28,6 +29,7 @@ export class ChaosStack {
       STACK_REDIS_PORT: String(stack.redisPort),
       STACK_KAFKA_PORT: String(stack.kafkaPort),
       STACK_KAFKA_CONTROLLER_PORT: String(stack.kafkaControllerPort),
+      STACK_POSTGRES_PORT: String(stack.postgresPort),
     });
     this.redis = new RestartableRedis(this.settings);
   }
@@ -40,15 +42,22 @@ export class ChaosStack {
     return `127.0.0.1:${this.settings.kafkaPort}`;
   }
 
-  /** Starts both servers (a no-op for one already running) and waits until they answer. */
+  /** The stack's PostgreSQL database, for the stack's role. */
+  get postgresUrl(): string {
+    return stackPostgresUrl(this.settings);
+  }
+
+  /** Starts the servers (a no-op for one already running) and waits until they answer. */
   async up(): Promise<void> {
     await this.redis.start();
+    await startPostgres(this.settings);
     await startKafka(this.settings);
   }
 
-  /** Stops both servers. */
+  /** Stops the servers. */
   async down(): Promise<void> {
     await stopKafka(this.settings);
+    await stopPostgres(this.settings);
     await this.redis.stop();
   }
 
@@ -58,5 +67,14 @@ export class ChaosStack {
 
   startKafka(): Promise<void> {
     return startKafka(this.settings);
+  }
+
+  /** Stops PostgreSQL (fast shutdown); whether it was running. */
+  stopPostgres(): Promise<boolean> {
+    return stopPostgres(this.settings);
+  }
+
+  startPostgres(): Promise<void> {
+    return startPostgres(this.settings);
   }
 }

@@ -4,6 +4,10 @@ import { homedir } from "node:os";
 import { EnvReader } from "../../lib/infra/config.ts";
 import { environment } from "../../lib/infra/runtime.ts";
 
+/** A PostgreSQL role or database name the stack creates. */
+const POSTGRES_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+const POSTGRES_NAME_RULE = "must be 1-63 lowercase letters, digits or '_', not starting with a digit";
+
 /** Reads the stack settings (STACK_* and KAFKA_VERSION) with their defaults. */
 export function loadStackSettings(env = environment()) {
   const r = new EnvReader(env);
@@ -43,14 +47,32 @@ export function loadStackSettings(env = environment()) {
       "must be 1-64 letters, digits, '_', '.' or '-'",
     ),
     kafkaSaslPassword: r.optionalString("STACK_KAFKA_SASL_PASSWORD"),
+    /** 0: the stack runs no PostgreSQL. */
+    postgresPort: r.integer("STACK_POSTGRES_PORT", 5432, 0, 65535),
+    /** Names go into SQL as identifiers: lowercase, so quoted and unquoted spellings mean the same. */
+    postgresUser: r.string("STACK_POSTGRES_USER", "baggage_router", POSTGRES_NAME, POSTGRES_NAME_RULE),
+    postgresDb: r.string("STACK_POSTGRES_DB", "baggage_router", POSTGRES_NAME, POSTGRES_NAME_RULE),
+    /** A development default, as in docker-compose.yml. */
+    postgresPassword: r.string(
+      "STACK_POSTGRES_PASSWORD",
+      "baggage-router",
+      /^[\x20-\x7e]{1,100}$/,
+      "must be 1-100 printable ASCII characters",
+    ),
   };
   if (settings.kafkaSaslPort !== 0 && settings.kafkaSaslPassword === undefined) {
     r.fail("STACK_KAFKA_SASL_PORT", "needs STACK_KAFKA_SASL_PASSWORD", String(settings.kafkaSaslPort));
   }
-  const ports = ["STACK_REDIS_PORT", "STACK_KAFKA_PORT", "STACK_KAFKA_CONTROLLER_PORT"];
-  const { redisPort, kafkaPort, kafkaControllerPort } = settings;
-  if (r.valid(...ports) && new Set([redisPort, kafkaPort, kafkaControllerPort]).size < ports.length) {
-    r.fail(ports.join(", "), "must be three different ports", `${redisPort}, ${kafkaPort}, ${kafkaControllerPort}`);
+  const { redisPort, kafkaPort, kafkaControllerPort, postgresPort } = settings;
+  const ports = new Map([
+    ["STACK_REDIS_PORT", redisPort],
+    ["STACK_KAFKA_PORT", kafkaPort],
+    ["STACK_KAFKA_CONTROLLER_PORT", kafkaControllerPort],
+  ]);
+  if (postgresPort !== 0) ports.set("STACK_POSTGRES_PORT", postgresPort);
+  if (r.valid(...ports.keys()) && new Set(ports.values()).size < ports.size) {
+    const count = ports.size === 3 ? "three" : "four";
+    r.fail([...ports.keys()].join(", "), `must be ${count} different ports`, [...ports.values()].join(", "));
   }
   r.assertValid("Cannot start the stack");
   return Object.freeze(settings);

@@ -1,6 +1,6 @@
 /**
  * The short chaos runs: `deno task chaos` with 10,000 bags (and the largest valid flight) on a stack of its own
- * (.stack/chaos-test, ports 46379/49092/49093) that it starts and stops. Every scenario's final state must be the
+ * (.stack/chaos-test, ports 46379/49092/49093/45432) that it starts and stops. Every scenario's final state must be the
  * fault-free run's: nothing lost, duplicated or different.
  */
 import assert from "node:assert/strict";
@@ -26,6 +26,7 @@ async function runChaos(env: Record<string, string>) {
         CHAOS_REDIS_PORT: "46379",
         CHAOS_KAFKA_PORT: "49092",
         CHAOS_KAFKA_CONTROLLER_PORT: "49093",
+        CHAOS_POSTGRES_PORT: "45432",
         CHAOS_REPORT_FILE: reportFile,
         ...env,
       },

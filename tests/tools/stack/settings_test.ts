@@ -15,6 +15,19 @@ const INVALID_STACK: Record<string, { rule: string; values: string[] }> = {
   STACK_REDIS_WORKER_USER: { rule: "must be 1-64 letters, digits, '_', '.' or '-'", values: ["a b", "user:x"] },
   STACK_KAFKA_SASL_PORT: { rule: "must be an integer between 0 and 65535", values: ["-1", "65536", "sasl"] },
   STACK_KAFKA_SASL_USERNAME: { rule: "must be 1-64 letters, digits, '_', '.' or '-'", values: ["a b", "x".repeat(65)] },
+  STACK_POSTGRES_PORT: { rule: "must be an integer between 0 and 65535", values: ["-1", "65536", "pg"] },
+  STACK_POSTGRES_USER: {
+    rule: "must be 1-63 lowercase letters, digits or '_', not starting with a digit",
+    values: ["Baggage", "1router", "baggage-router", 'a"; drop role x; --', "x".repeat(64)],
+  },
+  STACK_POSTGRES_DB: {
+    rule: "must be 1-63 lowercase letters, digits or '_', not starting with a digit",
+    values: ["Router", "9db", "db.name", "x".repeat(64)],
+  },
+  STACK_POSTGRES_PASSWORD: {
+    rule: "must be 1-100 printable ASCII characters",
+    values: ["pässword", "tab\there", "x".repeat(101)],
+  },
 };
 const FREE_FORM_STACK_VARIABLES = [
   "STACK_DIR",
@@ -44,6 +57,10 @@ Deno.test("loadStackSettings() with an empty environment returns the dev stack's
     kafkaSaslPort: 0,
     kafkaSaslUser: "baggage-router",
     kafkaSaslPassword: undefined,
+    postgresPort: 5432,
+    postgresUser: "baggage_router",
+    postgresDb: "baggage_router",
+    postgresPassword: "baggage-router",
   });
   assert.ok(Object.isFrozen(loadStackSettings(PATHS)));
 });
@@ -67,6 +84,10 @@ Deno.test("loadStackSettings() takes every value from STACK_* variables", () => 
       STACK_KAFKA_SASL_PORT: "29094",
       STACK_KAFKA_SASL_USERNAME: "alice",
       STACK_KAFKA_SASL_PASSWORD: "alice-pw",
+      STACK_POSTGRES_PORT: "25432",
+      STACK_POSTGRES_USER: "archiver",
+      STACK_POSTGRES_DB: "archive_2",
+      STACK_POSTGRES_PASSWORD: `it's "quoted" @:/%`,
     }),
     {
       dir: "/tmp/stack-x",
@@ -84,6 +105,10 @@ Deno.test("loadStackSettings() takes every value from STACK_* variables", () => 
       kafkaSaslPort: 29094,
       kafkaSaslUser: "alice",
       kafkaSaslPassword: "alice-pw",
+      postgresPort: 25432,
+      postgresUser: "archiver",
+      postgresDb: "archive_2",
+      postgresPassword: `it's "quoted" @:/%`,
     },
   );
 });
@@ -106,17 +131,30 @@ for (const [name, { rule, values }] of Object.entries(INVALID_STACK)) {
   });
 }
 
-Deno.test("loadStackSettings() rejects any two of the three ports being equal", () => {
+Deno.test("loadStackSettings() rejects any two of the four ports being equal", () => {
   const cases: Env[] = [
     { STACK_KAFKA_PORT: "6379" },
     { STACK_KAFKA_CONTROLLER_PORT: "9092" },
     { STACK_REDIS_PORT: "9093" },
+    { STACK_POSTGRES_PORT: "6379" },
+    { STACK_KAFKA_PORT: "5432" },
   ];
+  const names = "STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_POSTGRES_PORT";
   assert.deepEqual(cases.map((env) => configErrorOf(() => loadStackSettings({ ...PATHS, ...env }))), [
-    `Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT' must be three different ports, got "6379, 6379, 9093"`,
-    `Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT' must be three different ports, got "6379, 9092, 9092"`,
-    `Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT' must be three different ports, got "9093, 9092, 9093"`,
+    `Cannot start the stack: '${names}' must be four different ports, got "6379, 6379, 9093, 5432"`,
+    `Cannot start the stack: '${names}' must be four different ports, got "6379, 9092, 9092, 5432"`,
+    `Cannot start the stack: '${names}' must be four different ports, got "9093, 9092, 9093, 5432"`,
+    `Cannot start the stack: '${names}' must be four different ports, got "6379, 9092, 9093, 6379"`,
+    `Cannot start the stack: '${names}' must be four different ports, got "6379, 5432, 9093, 5432"`,
   ]);
+});
+
+Deno.test("loadStackSettings() with STACK_POSTGRES_PORT=0 runs no PostgreSQL and checks only the other three ports", () => {
+  assert.equal(loadStackSettings({ ...PATHS, STACK_POSTGRES_PORT: "0" }).postgresPort, 0);
+  assert.equal(
+    configErrorOf(() => loadStackSettings({ ...PATHS, STACK_POSTGRES_PORT: "0", STACK_KAFKA_PORT: "6379" })),
+    `Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT' must be three different ports, got "6379, 6379, 9093"`,
+  );
 });
 
 Deno.test("loadStackSettings() reports several invalid variables together, without a spurious port clash", () => {

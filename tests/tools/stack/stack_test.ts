@@ -1,10 +1,10 @@
 /**
- * The local stack against the real services: the test stack that `deno task test` started (ports 16379/19092),
+ * The local stack against the real services: the test stack that `deno task test` started (ports 16379/19092/15432),
  * and a second, throwaway stack on free ports that the `down` test starts and stops.
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +12,7 @@ import process from "node:process";
 import { Kafka, logLevel } from "kafkajs";
 import { ROOT, taskArgs } from "../../../tools/processes.ts";
 import { createTopicsIfMissing } from "../../../lib/infra/kafka.ts";
+import { pingPostgresOnce } from "../../../lib/infra/postgres.ts";
 import { connectRedis, pingRedisOnce } from "../../../lib/infra/redis.ts";
 import { environment } from "../../../lib/infra/runtime.ts";
 import { isAlive, portInUse } from "../../../tools/stack/daemons.ts";
@@ -42,8 +43,13 @@ function runStack(command: "up" | "down", env: Record<string, string | undefined
 
 /** The pids recorded in a stack folder's pid files (undefined when a file is missing). */
 function recordedPids(dir: string) {
-  const read = (file: string) => existsSync(file) ? Number(readFileSync(file, "utf8").trim()) : undefined;
-  return { redis: read(join(dir, "redis", "redis.pid")), kafka: read(join(dir, "kafka", "kafka.pid")) };
+  // PostgreSQL's postmaster.pid has the pid on its first line, then its folder, port, socket…
+  const read = (file: string) => existsSync(file) ? Number(readFileSync(file, "utf8").split("\n")[0]) : undefined;
+  return {
+    redis: read(join(dir, "redis", "redis.pid")),
+    kafka: read(join(dir, "kafka", "kafka.pid")),
+    postgres: read(join(dir, "postgres", "data", "postmaster.pid")),
+  };
 }
 
 /** Pids of running processes whose title mentions any of `texts` (from `ps`: Deno reads /proc only with --allow-all). */
@@ -128,6 +134,7 @@ Deno.test("stack up refuses a port another process listens on, naming the port a
       STACK_REDIS_PORT: String(redisPort),
       STACK_KAFKA_PORT: String(kafkaPort),
       STACK_KAFKA_CONTROLLER_PORT: String(controllerPort),
+      STACK_POSTGRES_PORT: "0",
     });
     assert.equal(result.code, 1, result.stderr);
     assert.ok(
@@ -137,7 +144,7 @@ Deno.test("stack up refuses a port another process listens on, naming the port a
       ),
       result.stderr,
     );
-    assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined });
+    assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined, postgres: undefined });
     assert.equal(await portInUse(kafkaPort), false, "nothing started after the refusal");
   } finally {
     await new Promise((closed) => stranger.close(closed));
@@ -149,55 +156,69 @@ Deno.test("stack up twice leaves the running processes untouched", async () => {
   const before = recordedPids(TEST_DIR);
   assert.ok(before.redis && isAlive(before.redis), `test stack Redis not running (pid ${before.redis})`);
   assert.ok(before.kafka && isAlive(before.kafka), `test stack Kafka not running (pid ${before.kafka})`);
+  assert.ok(before.postgres && isAlive(before.postgres), `test stack PostgreSQL not running (pid ${before.postgres})`);
   for (const attempt of [1, 2]) {
     const result = await runStack("up", TEST_ENV);
     assert.equal(result.code, 0, `up #${attempt} failed: ${result.stderr}`);
-    assert.equal(result.stdout, `stack: up (redis 127.0.0.1:16379, kafka 127.0.0.1:19092, data ${TEST_DIR})\n`);
-    // Nothing to start: only Deno's start-up and one PING and metadata request each.
+    assert.equal(
+      result.stdout,
+      `stack: up (redis 127.0.0.1:16379, kafka 127.0.0.1:19092, postgres 127.0.0.1:15432, data ${TEST_DIR})\n`,
+    );
+    // Nothing to start: only Deno's start-up, one PING, one metadata request and a few queries.
     assert.ok(result.ms < 15_000, `up #${attempt} took ${result.ms} ms`);
     assert.deepEqual(recordedPids(TEST_DIR), before);
   }
 });
 
-Deno.test("stack down stops its own Redis and Kafka, removes their pid files, and leaves other stacks running", async () => {
+Deno.test("stack down stops its own Redis, Kafka and PostgreSQL, removes their pid files, and leaves other stacks running", async () => {
   const dir = mkdtempSync(join(tmpdir(), "stack-down-test-"));
-  const ports = await freePorts(3);
-  const [redisPort, kafkaPort, controllerPort] = ports as [number, number, number];
+  // As root, PostgreSQL runs as the OS user postgres, which must reach the folder (mkdtemp makes it 0700).
+  chmodSync(dir, 0o755);
+  const ports = await freePorts(4);
+  const [redisPort, kafkaPort, controllerPort, postgresPort] = ports as [number, number, number, number];
   const env = {
     ...environment(),
     STACK_DIR: dir,
     STACK_REDIS_PORT: String(redisPort),
     STACK_KAFKA_PORT: String(kafkaPort),
     STACK_KAFKA_CONTROLLER_PORT: String(controllerPort),
+    STACK_POSTGRES_PORT: String(postgresPort),
     STACK_KAFKA_HEAP: "256m",
   };
   const testStackPids = recordedPids(TEST_DIR);
-  // Kafka's command line names its properties file in `dir`; redis-server retitles itself "redis-server 127.0.0.1:<port>".
+  // Kafka's command line names its properties file in `dir`, the postmaster its data folder (its children retitle
+  // themselves "postgres: checkpointer"…); redis-server retitles itself "redis-server 127.0.0.1:<port>".
   const ours = () => processesMentioning(dir, `127.0.0.1:${redisPort}`);
   try {
     const up = await runStack("up", env);
     assert.equal(up.code, 0, `up failed: ${up.stderr}`);
-    assert.equal(up.stdout, `stack: up (redis 127.0.0.1:${redisPort}, kafka 127.0.0.1:${kafkaPort}, data ${dir})\n`);
+    assert.equal(
+      up.stdout,
+      `stack: up (redis 127.0.0.1:${redisPort}, kafka 127.0.0.1:${kafkaPort}, postgres 127.0.0.1:${postgresPort}, ` +
+        `data ${dir})\n`,
+    );
     const pids = recordedPids(dir);
     assert.ok(pids.redis && isAlive(pids.redis), `second Redis not running (pid ${pids.redis})`);
     assert.ok(pids.kafka && isAlive(pids.kafka), `second Kafka not running (pid ${pids.kafka})`);
-    assert.deepEqual(ours(), [pids.redis, pids.kafka].sort((a, b) => a - b));
+    assert.ok(pids.postgres && isAlive(pids.postgres), `second PostgreSQL not running (pid ${pids.postgres})`);
+    assert.deepEqual(ours(), [pids.redis, pids.kafka, pids.postgres].sort((a, b) => a - b));
 
     const down = await runStack("down", env);
     assert.equal(down.code, 0, `down failed: ${down.stderr}`);
     assert.equal(down.stdout, "stack: down\n");
     assert.deepEqual([isAlive(pids.redis), isAlive(pids.kafka)], [false, false]);
-    assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined });
+    assert.deepEqual(recordedPids(dir), { redis: undefined, kafka: undefined, postgres: undefined });
     assert.deepEqual(ours(), []);
-    assert.deepEqual(await Promise.all(ports.map(portInUse)), [false, false, false]);
+    assert.deepEqual(await Promise.all(ports.map(portInUse)), [false, false, false, false]);
 
     assert.deepEqual(recordedPids(TEST_DIR), testStackPids);
     await pingRedisOnce(TEST_STACK_ENV.REDIS_URL);
+    await pingPostgresOnce(TEST_STACK_ENV.POSTGRES_URL);
     assert.deepEqual((await describeCluster(TEST_STACK_ENV.KAFKA_BROKERS)).brokers.map(({ port }) => port), [19092]);
   } finally {
     // Stop whatever a failed assertion left running (down is a no-op once the pid files are gone).
     const left = recordedPids(dir);
-    if (left.redis !== undefined || left.kafka !== undefined) await runStack("down", env);
+    if (Object.values(left).some((pid) => pid !== undefined)) await runStack("down", env);
     rmSync(dir, { recursive: true, force: true });
   }
 });
