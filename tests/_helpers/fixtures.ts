@@ -22,6 +22,7 @@ export function testEnvironment(overrides: Record<string, string> = {}): Record<
     KAFKA_BROKERS: env.KAFKA_BROKERS ?? TEST_STACK_ENV.KAFKA_BROKERS,
     // TEST_REDIS_DB lets parallel runs share the test Redis without flushing each other's data.
     REDIS_URL: `${env.REDIS_URL ?? TEST_STACK_ENV.REDIS_URL}/${env.TEST_REDIS_DB ?? "0"}`,
+    POSTGRES_URL: env.POSTGRES_URL ?? TEST_STACK_ENV.POSTGRES_URL,
     LOG_LEVEL: env.TEST_LOG_LEVEL ?? "warn",
     METRICS_PORT: "0",
     METRICS_HOST: "127.0.0.1",

@@ -9,7 +9,7 @@ import { TEST_STACK_ENV } from "./test_stack.ts";
 
 /** The test stack's PostgreSQL URL, unless the environment names another. */
 export function testPostgresUrl(): string {
-  return environment().POSTGRES_URL ?? (TEST_STACK_ENV as Record<string, string>).POSTGRES_URL!;
+  return environment().POSTGRES_URL ?? TEST_STACK_ENV.POSTGRES_URL;
 }
 
 /** A schema of a test's own: `url` and `sql` reach its tables; `drop()` removes it with everything in it. */
