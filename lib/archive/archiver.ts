@@ -108,6 +108,7 @@ export async function startArchiver(context: ServiceContext<"kafka" | "postgres"
         },
       }),
       metrics: consumerMetrics,
+      storeName: "PostgreSQL",
       logger: logger.child({ topic }),
     });
   });

@@ -49,6 +49,8 @@ export interface BatchConsumerOptions<T> extends PartitionStore<T> {
   readonly onResync?: () => Promise<unknown>;
   /** How often assigned partitions are checked for a Redis that went back in time while idle. */
   readonly stateCheckMs?: number;
+  /** What the store is, for the logs: "Redis" unless given. */
+  readonly storeName?: string;
   /** Called with an error that retrying cannot heal (a bug, a script reply nobody knows): by default, a crash. */
   readonly onFatal?: (error: unknown) => never;
 }
@@ -286,7 +288,7 @@ export class BatchConsumer<T> {
       records: valid,
     };
     const stopTimer = metrics.storeSeconds.startTimer();
-    const result = await retry("storing in Redis", () => this.options.store(request));
+    const result = await retry(`storing in ${this.options.storeName ?? "Redis"}`, () => this.options.store(request));
     if (result.status === "behind") {
       return { recorded: result.recorded, reason: result.recorded === -1n ? "state_lost" : "rollback" };
     }
