@@ -164,7 +164,9 @@ export class ArchiveRows {
           to_timestamp(at / 1000.0), ${p}, kafka_offset
         from unnest(${work.flights}::text[], ${work.bags}::text[], ${work.revisions}::integer[],
           ${work.arrivals}::bigint[], ${work.departures}::bigint[], ${work.nextFlights}::text[],
-          ${work.removed.map((removed) => (removed ? "t" : "f"))}::text[], ${work.scannedAt}::bigint[], ${sources.work.at}::bigint[],
+          ${
+        work.removed.map((removed) => (removed ? "t" : "f"))
+      }::text[], ${work.scannedAt}::bigint[], ${sources.work.at}::bigint[],
           ${sources.work.offsets}::bigint[])
           as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)
         on conflict do nothing`;

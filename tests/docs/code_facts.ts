@@ -94,8 +94,9 @@ const METRIC_CONSTRUCTOR = /\bnew\s+(?:\w+\.)?(Counter|Gauge|Histogram|Summary)\
 
 /**
  * The metrics `source` (the file `file`) defines with `new Counter({ name, labelNames })` and the like. A name is
- * either a string literal or `names.<field>` of a parameter typed with an interface whose constants (`: T = { … }`,
- * anywhere in `allSources`) give the names, as lib/consume/consumer_metrics.ts builds the consumers' metrics.
+ * either a string literal or `names.<field>` (optionally `?? "fallback"`) of a parameter typed with an interface whose
+ * constants (`: T = { … }`, anywhere in `allSources`) give the names, as lib/consume/consumer_metrics.ts builds the
+ * consumers' metrics.
  */
 export function metricsDefinedIn(file: string, source: string, allSources: readonly string[]): MetricDefinition[] {
   const metrics: MetricDefinition[] = [];
@@ -106,7 +107,7 @@ export function metricsDefinedIn(file: string, source: string, allSources: reado
     if (labelList && !labelList[1]) throw new Error(`${file}: labelNames that are not a literal list: ${options}`);
     const labels = [...(labelList?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((label) => label[1]!);
     const literal = /\bname:\s*"([^"]+)"/.exec(options)?.[1];
-    const field = /\bname:\s*(\w+)\.(\w+)\s*,/.exec(options);
+    const field = /\bname:\s*(\w+)\.(\w+)\s*(?:\?\?\s*"([^"]+)"\s*)?,/.exec(options);
     if (literal) {
       metrics.push({ name: literal, type, labels, file });
     } else if (field) {
@@ -116,11 +117,14 @@ export function metricsDefinedIn(file: string, source: string, allSources: reado
         ...text.matchAll(new RegExp(String.raw`:\s*${typeName}\s*=\s*\{([^}]*)\}`, "g")),
       ]);
       if (constants.length === 0) throw new Error(`${file}: no constant of type ${typeName} names ${field[0]}`);
+      // `names.<field> ?? "fallback"`: the constants without the field share the fallback, one metric.
+      const names = new Set<string>();
       for (const [, body] of constants) {
-        const name = new RegExp(String.raw`\b${field[2]}:\s*"([^"]+)"`).exec(body!)?.[1];
+        const name = new RegExp(String.raw`\b${field[2]}:\s*"([^"]+)"`).exec(body!)?.[1] ?? field[3];
         if (!name) throw new Error(`${file}: a ${typeName} without a literal ${field[2]}: ${body}`);
-        metrics.push({ name, type, labels, file });
+        names.add(name);
       }
+      for (const name of names) metrics.push({ name, type, labels, file });
     } else {
       throw new Error(`${file}: a metric whose name is neither a literal nor names.<field>: ${options}`);
     }

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
+import { loadConfig } from "../../lib/infra/config.ts";
+import { PROCESSES, type ProcessSpec, type ServiceName } from "../../lib/processes.ts";
 import { waitFor } from "../../lib/infra/poll.ts";
 import { ensureDebianCommand } from "../../tools/stack/prometheus_server.ts";
 import { loadStackSettings } from "../../tools/stack/settings.ts";
@@ -128,23 +129,33 @@ Deno.test({
 });
 
 Deno.test({
-  name: "docker-compose.yml runs each worker like its deno.json task, without host ports, health-checked on /healthz",
+  name:
+    "docker-compose.yml runs each worker like its deno.json task, on the servers it needs, health-checked on /healthz",
   ignore: composeMissing !== undefined,
   async fn() {
     const { services } = await composeModel();
     const { tasks } = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+    const defaults = loadStackSettings({ STACK_DIR: "/stack", XDG_CACHE_HOME: "/cache" });
+    const postgresUrl =
+      `postgres://${defaults.postgresUser}:${defaults.postgresPassword}@postgres:5432/${defaults.postgresDb}`;
+    const historyPort = String(loadConfig("archiver", {}).archive.historyPort);
     for (const [name, { task, port }] of Object.entries(WORKERS)) {
       const service = services[name];
+      const spec: ProcessSpec = PROCESSES[task];
       const taskArgs = (tasks[task] as string).split(/\s+/).slice(1); // after "deno"
       assert.deepEqual(service.command, taskArgs, `${name} runs \`deno task ${task}\`'s command line`);
       assert.deepEqual(service.build, { context: ROOT.replace(/\/$/, "") }, name);
-      assert.deepEqual(hostPortsOf(service), [], `${name} publishes no host port, so it scales`);
+      // Only the history endpoint is published (for tools on the host); every other worker scales.
+      const hostPorts = spec.serves.includes("history") ? [historyPort] : [];
+      assert.deepEqual(hostPortsOf(service), hostPorts, `${name} host ports`);
+      if (hostPorts.length > 0) assert.equal(service.environment.HISTORY_PORT, historyPort, name);
       assert.equal(service.environment.METRICS_PORT, String(port), name);
       assert.equal(service.environment.METRICS_HOST, "0.0.0.0", name);
       assert.equal(service.environment.KAFKA_BROKERS, "kafka:9092", name);
       assert.equal(service.environment.REDIS_URL, "redis://redis:6379", name);
+      assert.equal(service.environment.POSTGRES_URL, spec.needs.includes("postgres") ? postgresUrl : undefined, name);
       assert.deepEqual(service.expose, [String(port)], name);
-      assert.deepEqual(Object.keys(service.depends_on).sort(), ["kafka", "redis"], name);
+      assert.deepEqual(Object.keys(service.depends_on).sort(), [...spec.needs].sort(), name);
       assert.match(service.healthcheck.test.join(" "), /\/healthz/, name);
     }
     assert.equal(services["arrival-scanner"].environment.SCAN_SCHEDULE, "* * * * *");

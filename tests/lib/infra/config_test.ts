@@ -102,6 +102,21 @@ const INVALID_CONFIG: InvalidTable = {
   TAIL_FLIGHT: { rule: "must be a flight id", values: ["BA 117", "x".repeat(129)] },
   TAIL_BAG: { rule: "must be a bag id", values: ["bag#1"] },
   TAIL_CLAIM_IDLE_MS: { rule: "must be an integer between 100 and 3600000", values: ["99", "3600001"] },
+  POSTGRES_URL: {
+    rule: "must be a postgres:// or postgresql:// URL with a host and a database",
+    values: [
+      "localhost:5432",
+      "mysql://localhost/db",
+      "postgres://localhost",
+      "postgres://localhost:5432/",
+      "postgres://localhost:65536/db",
+      ["postgres://me:secret@localhost:5432/a/b", "postgres://***@localhost:5432/a/b"],
+    ],
+  },
+  ARCHIVE_RETENTION_DAYS: { rule: "must be an integer between 1 and 36600", values: ["0", "36601", "a year"] },
+  ARCHIVE_BATCH_SIZE: { rule: "must be an integer between 1 and 50000", values: ["0", "50001"] },
+  HISTORY_HOST: { rule: "must be a host name or IP address", values: ["a host", "h/1"] },
+  HISTORY_PORT: { rule: "must be an integer between 0 and 65535", values: ["-1", "65536", "http"] },
 };
 /** Any value is accepted; KAFKA_SASL_MECHANISM needs both (tested below). */
 const FREE_FORM_CONFIG_VARIABLES = ["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"];
@@ -149,6 +164,13 @@ Deno.test("loadConfig() with an empty environment returns the documented default
       marksBatchMs: 200,
     },
     stream: { key: "stream:arriving_flight_work", maxLength: 1_000_000, maxAgeSeconds: 0, batchMessages: 8 },
+    archive: {
+      postgresUrl: "postgres://baggage_router:baggage-router@localhost:5432/baggage_router",
+      retentionDays: 400,
+      batchSize: 2_000,
+      historyHost: "0.0.0.0",
+      historyPort: 8007,
+    },
     tail: { group: "tail", startAt: "start", flightId: undefined, bagId: undefined, claimIdleMs: 30_000 },
   });
 });
@@ -164,6 +186,7 @@ Deno.test("loadConfig() defaults the metrics port, client id and group id per se
     ["arrival-scanner", 8003, "baggage-router-arrival-scanner", "arrival-scanner"],
     ["producer", 8004, "baggage-router-producer", "producer"],
     ["bridge", 8005, "baggage-router-bridge", "bridge"],
+    ["archiver", 8008, "baggage-router-archiver", "archiver"],
     ["tail", 8006, "baggage-router-tail", "tail"],
   ]);
 });
