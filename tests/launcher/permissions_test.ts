@@ -17,6 +17,19 @@ Deno.test("denoPermissionFlags() allows only the configured brokers, Redis and m
   ]);
 });
 
+Deno.test("denoPermissionFlags() gives the archiver its brokers, PostgreSQL, metrics and history addresses, and no Redis", () => {
+  const config = loadConfig("archiver", {
+    KAFKA_BROKERS: "kafka-1:9092",
+    POSTGRES_URL: "postgres://archiver:secret@pg.internal/baggage_router",
+    METRICS_HOST: "10.0.0.5",
+    HISTORY_HOST: "10.0.0.6",
+  });
+  assert.deepEqual(
+    denoPermissionFlags(PROCESSES.archiver, config)[0],
+    "--allow-net=kafka-1:9092,pg.internal:5432,10.0.0.5:8008,10.0.0.6:8007",
+  );
+});
+
 Deno.test("denoPermissionFlags() allows both loopback names, since a local broker may advertise either", () => {
   const config = loadConfig("flight-consumer", {});
   assert.equal(
