@@ -155,7 +155,7 @@ Deno.test("docs/metrics.md documents every metric the code defines, with its typ
 Deno.test("the metric extractor reads literal names and names built from a table of names, with a fallback name", () => {
   const helper = [
     "export const A_NAMES: Names = { noun: 'a', processed: \"a_processed_total\" };",
-    "export const B_NAMES: Names = { noun: 'b', processed: \"b_processed_total\", resyncs: \"b_resyncs_total\" };",
+    'export const B_NAMES: Names = { noun: \'b\', processed: "b_processed_total", resyncs: "b_resyncs_total" };',
     "export const C_NAMES: Names = { noun: 'c', processed: \"c_processed_total\" };",
     'function make(names: Names) { return { c: new Counter({ name: names.processed, help: "x {y}", registers }),',
     '  g: new Gauge({ name: "a_lag", help: "lag", labelNames: ["topic", "partition"] }),',

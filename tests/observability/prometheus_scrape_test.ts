@@ -2,7 +2,8 @@
  * A real Prometheus (Debian's) scraping the real processes, each a subprocess, during a short run of the
  * pipeline against the test stack: every Grafana panel's query must return data, every metric the
  * dashboard and the alerts use must exist, and each process' /metrics must pass `promtool check metrics`.
- * Ports: processes 18001-18006, Prometheus 19090, redis_exporter 19121.
+ * Ports: processes 18001-18008 (the archiver's history 18007, in a PostgreSQL schema of its own), Prometheus 19090,
+ * redis_exporter 19121.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -20,6 +21,7 @@ import {
   scrapeConfig,
 } from "../../tools/stack/prometheus_server.ts";
 import { freshRedis, isolatedEnvironment, produce, testKafka } from "../_helpers/fixtures.ts";
+import { testSchema } from "../_helpers/postgres.ts";
 import { startWorker, type WorkerProcess } from "../_helpers/processes.ts";
 import { appliedMessages } from "../_helpers/redis_state.ts";
 import { TEST_STACK_ENV } from "../_helpers/test_stack.ts";
@@ -61,6 +63,7 @@ Deno.test({
     const kafka = testKafka(config);
     const admin = kafka.admin();
     const dir = await Deno.makeTempDir({ prefix: "prometheus-scrape-" });
+    const schema = await testSchema();
     const children: ChildProcess[] = [];
     const workers: Partial<Record<ServiceName, WorkerProcess>> = {};
     const start = (service: ServiceName, extra: Record<string, string> = {}) => {
@@ -106,13 +109,18 @@ Deno.test({
         diagnostics,
       );
 
-      // Consumers, bridge and tail first, so Prometheus sees their histograms empty before data flows.
+      // Consumers, bridge, archiver and tail first, so Prometheus sees their histograms empty before data flows.
       for (const service of ["flight-consumer", "bag-consumer", "bridge", "tail"] as const) start(service);
+      start("archiver", { POSTGRES_URL: schema.url, HISTORY_PORT: String(PORTS.archiver - 1) });
       const upJobs = async (jobs: string[]) => {
         const up = await instantQuery(BASE_URL, `up == 1`);
         return jobs.every((job) => up.some((sample) => sample.metric.job === job));
       };
-      await waitFor(() => upJobs(["flight-consumer", "bag-consumer", "bridge", "tail", "redis"]), 60_000, diagnostics);
+      await waitFor(
+        () => upJobs(["flight-consumer", "bag-consumer", "bridge", "tail", "archiver", "redis"]),
+        60_000,
+        diagnostics,
+      );
 
       // Flights arriving from a minute from now over the next hour, their bags, and one invalid message per topic.
       if (producerExists) {
@@ -248,6 +256,7 @@ Deno.test({
       for (const child of children) await child.stop();
       await admin.disconnect();
       await redis.quit();
+      await schema.drop();
       await Deno.remove(dir, { recursive: true });
       assert.ok(exits.every((code) => code === 0), `every process stops cleanly on SIGTERM: ${exits}`);
     }
