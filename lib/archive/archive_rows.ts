@@ -146,7 +146,7 @@ export class ArchiveRows {
       await tx`insert into flight_versions
         (flight_id, departure_time, arrival_time, bags, kafka_time, kafka_partition, kafka_offset)
         select id, departure, arrival, string_to_array(bags, ','), to_timestamp(at / 1000.0), ${p}, kafka_offset
-        from unnest(${flights.ids}::text[], ${flights.departures}::bigint[], ${flights.arrivals}::bigint[],
+        from unnest(${flights.ids}::text[], ${flights.departures}::float8[], ${flights.arrivals}::float8[],
           ${flights.bags}::text[], ${sources.flights.at}::bigint[], ${sources.flights.offsets}::bigint[])
           as t(id, departure, arrival, bags, at, kafka_offset)`;
     }
@@ -158,15 +158,15 @@ export class ArchiveRows {
     }
     if (work.flights.length > 0) {
       // The driver sends a JS boolean array as one boolean: booleans travel as 't'/'f' text.
-      await tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, departure_time, next_flight_id,
-          removed, scanned_at, kafka_time, kafka_partition, kafka_offset)
-        select flight, bag, revision, to_timestamp(arrival), departure, next_flight, removed::boolean, scanned_at,
+      await tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, arrival_time, departure_time,
+          next_flight_id, removed, scanned_at, kafka_time, kafka_partition, kafka_offset)
+        select flight, bag, revision, to_timestamp(arrival), arrival, departure, next_flight, removed::boolean, scanned_at,
           to_timestamp(at / 1000.0), ${p}, kafka_offset
-        from unnest(${work.flights}::text[], ${work.bags}::text[], ${work.revisions}::integer[],
-          ${work.arrivals}::bigint[], ${work.departures}::bigint[], ${work.nextFlights}::text[],
+        from unnest(${work.flights}::text[], ${work.bags}::text[], ${work.revisions}::bigint[],
+          ${work.arrivals}::float8[], ${work.departures}::float8[], ${work.nextFlights}::text[],
           ${
         work.removed.map((removed) => (removed ? "t" : "f"))
-      }::text[], ${work.scannedAt}::bigint[], ${sources.work.at}::bigint[],
+      }::text[], ${work.scannedAt}::float8[], ${sources.work.at}::bigint[],
           ${sources.work.offsets}::bigint[])
           as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)
         on conflict do nothing`;

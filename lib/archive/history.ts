@@ -80,7 +80,7 @@ export async function bagHistory(sql: Sql, id: string): Promise<BagHistory | und
     where bag_id = ${id} and kafka_time >= ${from} and kafka_time < ${to}
     order by kafka_time, kafka_partition, kafka_offset`;
   const work = await sql<WorkRow[]>`
-    select flight_id, revision, extract(epoch from arrival_at)::bigint as arrival_time, departure_time,
+    select flight_id, revision, arrival_time, departure_time,
       next_flight_id, removed, scanned_at
     from work_revisions
     where bag_id = ${id} and arrival_at >= ${from} and arrival_at < ${to}
@@ -95,7 +95,7 @@ export async function bagHistory(sql: Sql, id: string): Promise<BagHistory | und
     })),
     work: work.map((row) => ({
       flight_id: row.flight_id,
-      revision: row.revision,
+      revision: Number(row.revision),
       arrival_time: Number(row.arrival_time),
       departure_time: row.departure_time === null ? null : Number(row.departure_time),
       next_flight_id: row.next_flight_id,
@@ -108,9 +108,9 @@ export async function bagHistory(sql: Sql, id: string): Promise<BagHistory | und
 interface WorkRow {
   readonly flight_id: string;
   readonly bag_id: string;
-  readonly revision: number;
-  readonly arrival_time: string;
-  readonly departure_time: string | null;
+  readonly revision: string;
+  readonly arrival_time: number;
+  readonly departure_time: number | null;
   readonly next_flight_id: string | null;
   readonly removed: boolean;
   readonly scanned_at: string;
@@ -122,7 +122,7 @@ export async function flightHistory(sql: Sql, id: string): Promise<FlightHistory
   if (days === undefined) return undefined;
   const { from, to } = days;
   const versions = await sql<
-    { departure_time: string; arrival_time: string; bags: string[]; at: Date; partition: number; offset: string }[]
+    { departure_time: number; arrival_time: number; bags: string[]; at: Date; partition: number; offset: string }[]
   >`
     select departure_time, arrival_time, bags, kafka_time as at, kafka_partition as partition, kafka_offset as offset
     from flight_versions
@@ -130,7 +130,7 @@ export async function flightHistory(sql: Sql, id: string): Promise<FlightHistory
     order by kafka_time, kafka_partition, kafka_offset`;
   // The flight's revisions are on its arrival days; the unique index orders each revision's bags.
   const work = await sql<WorkRow[]>`
-    select bag_id, revision, extract(epoch from arrival_at)::bigint as arrival_time, departure_time,
+    select bag_id, revision, arrival_time, departure_time,
       next_flight_id, removed, scanned_at
     from work_revisions
     where flight_id = ${id} and arrival_at >= ${from} and arrival_at < ${to}
@@ -153,17 +153,17 @@ export async function flightHistory(sql: Sql, id: string): Promise<FlightHistory
 function revisionsOf(rows: readonly WorkRow[]): FlightRevision[] {
   const revisions = new Map<number, FlightRevision>();
   for (const row of rows) {
-    let revision = revisions.get(row.revision);
+    let revision = revisions.get(Number(row.revision));
     if (revision === undefined) {
       revision = {
-        revision: row.revision,
+        revision: Number(row.revision),
         arrival_time: Number(row.arrival_time),
         scanned_at: Number(row.scanned_at),
         bags: {},
         next_flights: {},
         removed_bags: [],
       };
-      revisions.set(row.revision, revision);
+      revisions.set(Number(row.revision), revision);
     }
     if (row.removed) {
       revision.removed_bags.push(row.bag_id);

@@ -47,7 +47,7 @@ export async function archivedRows(sql: Sql) {
         from bag_itineraries order by kafka_partition, kafka_offset`,
     ),
     work_revisions: iso(
-      await sql`select flight_id, bag_id, revision, arrival_at, departure_time::text, next_flight_id, removed,
+      await sql`select flight_id, bag_id, revision::int, arrival_at, departure_time::text, next_flight_id, removed,
         scanned_at::text, kafka_partition, kafka_offset::text from work_revisions
         order by kafka_partition, kafka_offset, removed, bag_id`,
     ),

@@ -3,13 +3,14 @@
 -- (partitions named <table>_pYYYYMMDD, created by the archiver ahead of the rows and dropped past
 -- retention); archive_days, the index of which days hold an id, by month (archive_days_pYYYYMM).
 -- Message times (departure_time, arrival_time, scanned_at) are stored as the topics carry them, in Unix
--- seconds; kafka_time is the Kafka timestamp of the message that brought the row.
+-- seconds (double precision: the contracts allow fractions, and the scanner writes them); kafka_time is the
+-- Kafka timestamp of the message that brought the row.
 
 -- A flight as each valid message of the flights topic gave it.
 CREATE TABLE flight_versions (
   flight_id text NOT NULL,
-  departure_time bigint NOT NULL,
-  arrival_time bigint NOT NULL,
+  departure_time double precision NOT NULL,
+  arrival_time double precision NOT NULL,
   bags text[] NOT NULL,
   kafka_time timestamptz NOT NULL,
   kafka_partition integer NOT NULL,
@@ -29,18 +30,19 @@ CREATE INDEX bag_itineraries_bag ON bag_itineraries (bag_id);
 
 -- One row per bag of each work revision of the work topic: the next departure or code (departure_time,
 -- as the message has it), or removed when the revision no longer lists a bag the one before did.
--- Partitioned by the flight's arrival (arrival_at, the message's arrival_time), which a revision republished
+-- Partitioned by the flight's arrival (arrival_at, the message's arrival_time as a time), which a revision republished
 -- by the scanner repeats, so that the unique index (which must hold the partition key) keeps one row per bag
 -- and revision.
 CREATE TABLE work_revisions (
   flight_id text NOT NULL,
   bag_id text NOT NULL,
-  revision integer NOT NULL,
+  revision bigint NOT NULL,
   arrival_at timestamptz NOT NULL,
-  departure_time bigint,
+  arrival_time double precision NOT NULL,
+  departure_time double precision,
   next_flight_id text,
   removed boolean NOT NULL,
-  scanned_at bigint NOT NULL,
+  scanned_at double precision NOT NULL,
   kafka_time timestamptz NOT NULL,
   kafka_partition integer NOT NULL,
   kafka_offset bigint NOT NULL

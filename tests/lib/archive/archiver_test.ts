@@ -34,7 +34,7 @@ const revision2 = {
   bags: { BAG_1: -3 },
   next_flights: { BAG_1: "FL_C" },
   revision: 2,
-  scanned_at: T + 60,
+  scanned_at: T + 60.5,
   removed_bags: ["BAG_2"],
 };
 
@@ -155,7 +155,7 @@ Deno.test({
           departure_time: "-3",
           next_flight_id: "FL_C",
           removed: false,
-          scanned_at: `${T + 60}`,
+          scanned_at: `${T + 60.5}`,
           ...second,
         },
         {
@@ -166,7 +166,7 @@ Deno.test({
           departure_time: null,
           next_flight_id: null,
           removed: true,
-          scanned_at: `${T + 60}`,
+          scanned_at: `${T + 60.5}`,
           ...second,
         },
       ]);
@@ -221,7 +221,7 @@ Deno.test({
             departure_time: -3,
             next_flight_id: "FL_C",
             removed: false,
-            scanned_at: T + 60,
+            scanned_at: T + 60.5,
           },
         ],
       });
@@ -242,7 +242,7 @@ Deno.test({
         {
           revision: 2,
           arrival_time: T + 7800,
-          scanned_at: T + 60,
+          scanned_at: T + 60.5,
           bags: { BAG_1: -3 },
           next_flights: { BAG_1: "FL_C" },
           removed_bags: ["BAG_2"],
@@ -263,7 +263,7 @@ Deno.test({
           T * 1000,
           `arriving on FL_A at ${utc((T + 7200) * 1000)} (revision 1): next FL_B departing ${utc((T + 9000) * 1000)}`,
         ],
-        [(T + 60) * 1000, `arriving on FL_A at ${utc((T + 7800) * 1000)} (revision 2): next flight unknown`],
+        [(T + 60.5) * 1000, `arriving on FL_A at ${utc((T + 7800) * 1000)} (revision 2): next flight unknown`],
       ] as const;
       const timeline = [...lines].sort((a, b) => a[0] - b[0]).map(([ms, text]) => `  ${utc(ms)}  ${text}`);
       const printed = task.output().split("\n");
