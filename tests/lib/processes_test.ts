@@ -95,7 +95,7 @@ Deno.test("Prometheus has a scrape job for every process of the registry, on its
 });
 
 Deno.test("the chaos suite runs the product's processes that dev runs: not the test producer, not the tail", () => {
-  assert.deepEqual(ROLES, ["flight-consumer", "bag-consumer", "arrival-scanner", "bridge"]);
+  assert.deepEqual(ROLES, ["flight-consumer", "bag-consumer", "arrival-scanner", "bridge", "archiver"]);
 });
 
 Deno.test("every entrypoint of the registry exists, and the metrics ports are distinct", () => {

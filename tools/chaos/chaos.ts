@@ -1,7 +1,7 @@
 /**
- * `deno task chaos`: starts a stack of its own (CHAOS_STACK_DIR, ports 36379/39092/39093 by default, never the
+ * `deno task chaos`: starts a stack of its own (CHAOS_STACK_DIR, ports 36379/39092/39093/35432 by default, never the
  * dev or test stack's), runs the seeded dataset through the whole pipeline once without faults and once per
- * scenario with faults, compares each final Redis state with the fault-free one, prints the report, stops
+ * scenario with faults, compares each final Redis state and archive with the fault-free one, prints the report, stops
  * the stack, and exits 1 if any run lost, duplicated or changed anything.
  */
 import { writeFileSync } from "node:fs";
@@ -28,13 +28,19 @@ function baselineProblems(dataset: ChaosDataset, outcome: RunOutcome): string[] 
   const latest = new Map([...phase1.flights, ...phase2.flights].map((flight) => [flight.id, flight]));
   const entries = phase1.flights.reduce((sum, flight) => sum + flight.bags.length, 0) +
     [...changed].reduce((sum, id) => sum + latest.get(id)!.bags.length, 0);
+  const archived = (kind: string) =>
+    [...outcome.state.archive].filter(([row]) => row.startsWith(`${kind} `)).reduce((sum, [, n]) => sum + n, 0);
   const expected = {
+    "archived flight versions": phase1.flights.length + phase2.flights.length,
+    "archived itineraries": phase1.bags.length + phase2.bags.length,
     "work messages": phase1.flights.length + corrections(dataset),
     "stream entries": entries,
     "flight:count": latest.size,
     "bag:count": new Set([...phase1.bags, ...phase2.bags].map((bag) => bag.id)).size,
   };
   const actual = {
+    "archived flight versions": archived("flight"),
+    "archived itineraries": archived("bag"),
     "work messages": outcome.state.workMessages,
     "stream entries": outcome.state.streamEntries,
     "flight:count": Number(JSON.parse(outcome.state.keys.get("flight:count") ?? "0")),

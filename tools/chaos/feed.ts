@@ -8,12 +8,13 @@ import type { ChaosStack } from "./stack.ts";
 
 /**
  * The environment of a worker process: the chaos stack, the run's topics and stream, its consumer group,
- * and nothing of the caller's but what Deno needs (no address or password of another stack).
+ * the run's archive schema, and nothing of the caller's but what Deno needs (no address or password of another stack).
  */
 export function workerEnv(
   stack: ChaosStack,
   names: { flights: string; bags: string; work: string; stream: string },
   groupId: string,
+  postgresUrl?: string,
 ): Record<string, string | undefined> {
   const inherited = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "NO_COLOR"];
   return {
@@ -35,6 +36,7 @@ export function workerEnv(
     // middle of a phase would make the published work depend on timing.
     SCAN_SCHEDULE: "0 0 1 1 *",
     SCAN_CLAIM_SECONDS: "31",
+    ...(postgresUrl ? { POSTGRES_URL: postgresUrl, HISTORY_PORT: "0", HISTORY_HOST: "127.0.0.1" } : {}),
   };
 }
 

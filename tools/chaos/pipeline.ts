@@ -12,6 +12,7 @@ import { deadLetterTopic } from "../../lib/consume/dead_letters.ts";
 import { ensureTopics } from "../../lib/infra/kafka.ts";
 import { waitFor } from "../../lib/infra/poll.ts";
 import { connectRedis, type Redis } from "../../lib/infra/redis.ts";
+import { archivedOffsets, createRunArchive, readArchive, type RunArchive } from "./archive_state.ts";
 import type { ChaosDataset } from "./dataset.ts";
 import type { FaultRecord } from "./faults.ts";
 import { producePhase, workerEnv } from "./feed.ts";
@@ -48,6 +49,8 @@ export class PipelineRun {
   readonly stages = new RunStages((message) => this.debug(message));
   private readonly kafka: Kafka;
   private readonly admin;
+  /** The run's schema in the chaos stack's PostgreSQL, made when the run starts. */
+  private archive: RunArchive | undefined;
   private readonly aborted = Promise.withResolvers<never>();
 
   private constructor(
@@ -72,7 +75,14 @@ export class PipelineRun {
     this.redis = redis;
     this.pool = new WorkerPool((role) => this.env(role), join(stack.settings.dir, "logs", this.id));
     this.pool.disabled.add(SCANNER);
-    this.monitor = new ProgressMonitor(redis, { ...this.topics, stream: STREAM }, () => this.pool.sampleRss());
+    this.monitor = new ProgressMonitor(
+      redis,
+      { ...this.topics, stream: STREAM },
+      () => this.pool.sampleRss(),
+      async () =>
+        (this.archive ? (await archivedOffsets(this.archive.sql)).get(this.topics.bags) : undefined) ??
+          new Map(),
+    );
     this.aborted.promise.catch(() => {});
   }
 
@@ -83,7 +93,7 @@ export class PipelineRun {
 
   /** The environment of a worker process of this run. */
   env(role: Role): Record<string, string | undefined> {
-    return workerEnv(this.stack, { ...this.topics, stream: STREAM }, `${role}-${this.id}`);
+    return workerEnv(this.stack, { ...this.topics, stream: STREAM }, `${role}-${this.id}`, this.archive?.url);
   }
 
   /** Waits until `condition` holds for the latest progress sample. */
@@ -95,6 +105,7 @@ export class PipelineRun {
   async execute(inject: (run: PipelineRun) => Promise<FaultRecord[]>): Promise<RunOutcome> {
     try {
       await this.redis.flushall();
+      this.archive = await createRunArchive(this.stack.postgresUrl, `chaos_${this.id}`);
       await this.admin.connect();
       // Created here with their dead-letter topics and awaited: a worker whose first metadata request comes
       // before the broker serves a brand-new topic fails to start ("does not host this topic-partition"), and
@@ -105,7 +116,7 @@ export class PipelineRun {
       for (const topic of topics) await this.lastOffsets(topic);
       this.monitor.start();
       const started = Date.now();
-      for (const role of ["flight-consumer", "bag-consumer", "bridge"] as const) {
+      for (const role of ["flight-consumer", "bag-consumer", "bridge", "archiver"] as const) {
         for (let replica = 0; replica < this.replicas; replica++) this.pool.start(role, replica);
       }
       await this.stages.advance("started");
@@ -120,6 +131,7 @@ export class PipelineRun {
       await this.phase(1);
       const records = await faults;
       await this.phase(1, true);
+      await this.archived(topics);
       await this.stages.advance("verified");
       const seconds = (Date.now() - started) / 1000;
       await this.pool.close();
@@ -128,7 +140,12 @@ export class PipelineRun {
       return {
         seconds,
         faults: records,
-        state: await readFinalState(this.redis, { ...this.topics, stream: STREAM }, workMessages),
+        state: await readFinalState(
+          this.redis,
+          { ...this.topics, stream: STREAM },
+          workMessages,
+          await readArchive(this.archive.sql, this.topicRoles()),
+        ),
         peakRssMb: this.pool.peakRssMb,
         unexpectedExits: this.pool.unexpectedExits,
         retries: this.pool.retries(),
@@ -143,7 +160,32 @@ export class PipelineRun {
       await this.admin.deleteTopics({ topics }).catch(() => {});
       await this.admin.disconnect().catch(() => {});
       this.redis.disconnect();
+      await this.archive?.drop();
     }
+  }
+
+  /** Waits until the archiver archived every message of `topics` (the run's topics and dead-letter topics). */
+  private async archived(topics: readonly string[]): Promise<void> {
+    const archive = this.archive!;
+    await this.bounded("archiving", async () => {
+      const offsets = await archivedOffsets(archive.sql);
+      for (const topic of topics) {
+        for (const [partition, last] of await this.lastOffsets(topic)) {
+          if (last >= 0 && (offsets.get(topic)?.get(partition) ?? -1) < last) return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  /** The run's topic names -> their roles, so that archived dead letters compare across runs. */
+  private topicRoles(): Map<string, string> {
+    const roles = new Map<string, string>();
+    for (const [role, topic] of Object.entries(this.topics)) {
+      roles.set(topic, `<${role} topic>`);
+      roles.set(deadLetterTopic(topic), `<${role} topic>.dlq`);
+    }
+    return roles;
   }
 
   /**
@@ -170,7 +212,11 @@ export class PipelineRun {
           (component === "bridge"
             ? this.stages.reached("scanned1") && (!this.stages.reached("consumed2") || this.stages.reached("scanned2"))
             : this.stages.reached("produced1"));
-        const topic = component === "bridge" ? this.topics.work : this.topics[component];
+        const topic = component === "bridge"
+          ? this.topics.work
+          : component === "archive"
+          ? this.topics.bags
+          : this.topics[component];
         for (const [partition, last] of await this.lastOffsets(topic)) {
           const offset = now.offsets[component].get(partition) ?? -1;
           const progressed = offset > (before.offsets[component].get(partition) ?? -1);

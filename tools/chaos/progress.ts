@@ -1,20 +1,20 @@
 /**
- * The pipeline's progress as Redis shows it, sampled a few times a second: per partition, the last
- * offset each consumer applied and the bridge mirrored, and how many flights have confirmed work
- * with the expected digest. Faults measure their time to recover against it.
+ * The pipeline's progress as Redis and the archive show it, sampled a few times a second: per partition,
+ * the last offset each consumer applied, the bridge mirrored and the archiver archived (of the bags topic),
+ * and how many flights have confirmed work with the expected digest. Faults measure their time to recover against it.
  */
 import type { Redis } from "ioredis";
 import { appliedOffsetsKey, bridgeOffsetsKey, workStateKey } from "../../lib/infra/keys.ts";
 import { delay } from "../../lib/infra/poll.ts";
 
 /** A part of the pipeline whose progress is measured. */
-export type Component = "flights" | "bags" | "bridge" | "scanner";
+export type Component = "flights" | "bags" | "bridge" | "scanner" | "archive";
 export type TopicComponent = Exclude<Component, "scanner">;
 
 export interface Progress {
   /** When the sample was taken (ms since the epoch). */
   readonly at: number;
-  /** Partition -> last applied (or mirrored) offset, per topic component. */
+  /** Partition -> last applied (mirrored, archived) offset, per topic component; the archive's of the bags topic. */
   readonly offsets: Readonly<Record<TopicComponent, ReadonlyMap<number, number>>>;
   /** The phase whose digests `scanner` was counted against. */
   readonly phase: number;
@@ -31,7 +31,7 @@ export const applied = (offsets: ReadonlyMap<number, number>) =>
 
 const EMPTY: Progress = {
   at: 0,
-  offsets: { flights: new Map(), bags: new Map(), bridge: new Map() },
+  offsets: { flights: new Map(), bags: new Map(), bridge: new Map(), archive: new Map() },
   phase: 0,
   scanner: 0,
   pendingClaims: 0,
@@ -50,6 +50,8 @@ export class ProgressMonitor {
     private readonly redis: Redis,
     private readonly names: { flights: string; bags: string; stream: string },
     private readonly onSample: () => void,
+    /** The archive's offsets of the bags topic; while PostgreSQL does not answer, the last ones read stand. */
+    private readonly archiveOffsets: () => Promise<ReadonlyMap<number, number>> = async () => new Map(),
   ) {}
 
   /** From now on, counts confirmed work against `digests`, those of phase `phase`. */
@@ -79,8 +81,14 @@ export class ProgressMonitor {
     await this.loop;
   }
 
-  /** Reads the progress now (one pipelined round trip). */
+  /** Reads the progress now (one pipelined round trip to Redis, one query to PostgreSQL). */
   async sample(): Promise<Progress> {
+    let archive = this.latest.offsets.archive;
+    try {
+      archive = await this.archiveOffsets();
+    } catch {
+      // PostgreSQL is away (scenario 9): the archive's progress stands where it was.
+    }
     const pipeline = this.redis.pipeline();
     pipeline.hgetall(appliedOffsetsKey(this.names.flights));
     pipeline.hgetall(appliedOffsetsKey(this.names.bags));
@@ -111,7 +119,7 @@ export class ProgressMonitor {
     });
     return {
       at: Date.now(),
-      offsets: { flights: hash(0), bags: hash(1), bridge: hash(2) },
+      offsets: { flights: hash(0), bags: hash(1), bridge: hash(2), archive },
       phase,
       scanner,
       pendingClaims,
@@ -126,6 +134,7 @@ export function summary(progress: Progress) {
     flights: applied(progress.offsets.flights),
     bags: applied(progress.offsets.bags),
     mirrored: applied(progress.offsets.bridge),
+    archived: applied(progress.offsets.archive),
     confirmed: progress.scanner,
     pending: progress.pendingClaims,
   };

@@ -1,6 +1,6 @@
 /**
- * The fault scenarios: the five of issue 6, and those of issue 12 (Redis back from an older snapshot,
- * Redis with appendfsync everysec SIGKILLed, Redis down for minutes). Each injects its faults into a run at seeded moments (chosen
+ * The fault scenarios: the five of issue 6, those of issue 12 (Redis back from an older snapshot,
+ * Redis with appendfsync everysec SIGKILLed, Redis down for minutes), and PostgreSQL down (issue 15). Each injects its faults into a run at seeded moments (chosen
  * by progress, so that a fault always lands where the worker has work in hand) and reports each
  * fault's time to recover.
  */
@@ -80,6 +80,7 @@ async function kills(run: PipelineRun, random: () => number): Promise<FaultRecor
   const phase1Work: Partial<Record<Role, number>> = {
     "flight-consumer": phase1.flights.length,
     "bag-consumer": phase1.bags.length,
+    "archiver": phase1.bags.length,
   };
   const perRole = await Promise.all(plans.map(async ({ role, fractions }) => {
     const records: FaultRecord[] = [];
@@ -175,6 +176,19 @@ const redisOutage = (run: PipelineRun, random: () => number) =>
     (down, at) => `Redis down ${lasted(down)} s at ${at} of bags`,
   );
 
+/** Scenario 9: PostgreSQL stopped for CHAOS_POSTGRES_OUTAGE_SECONDS while the archiver works, then started. */
+async function postgresOutage(run: PipelineRun, random: () => number): Promise<FaultRecord[]> {
+  const fraction = 0.2 + 0.4 * random();
+  await reachBags(run, fraction);
+  const down = await outage(
+    run,
+    () => run.stack.stopPostgres(),
+    run.settings.postgresOutageMs,
+    () => run.stack.startPostgres(),
+  );
+  return [await recorded(run, `PostgreSQL down ${lasted(down)} s at ${pct(fraction)} of bags`, ["archive"], down)];
+}
+
 /** The scenarios by number. */
 export const SCENARIOS: Readonly<Record<ScenarioNumber, Scenario>> = {
   1: { name: "each worker SIGKILLed at random moments and restarted", inject: kills },
@@ -193,4 +207,5 @@ export const SCENARIOS: Readonly<Record<ScenarioNumber, Scenario>> = {
     redisPersistence: "aof",
     inject: redisOutage,
   },
+  9: { name: "PostgreSQL stopped under load and restarted", inject: postgresOutage },
 };

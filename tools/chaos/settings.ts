@@ -7,9 +7,10 @@ const SHARED_PORTS = [6379, 9092, 9093, 5432, 16379, 19092, 19093, 15432];
 
 /**
  * Scenario numbers: 1 kills, 2 Kafka outage, 3 Redis data loss, 4 slow Redis, 5 replicas (issue 6); 6 Redis back
- * from an older snapshot, 7 Redis with an everysec AOF SIGKILLed, 8 Redis outage (issue 12).
+ * from an older snapshot, 7 Redis with an everysec AOF SIGKILLed, 8 Redis outage (issue 12); 9 PostgreSQL outage
+ * (issue 15).
  */
-export const SCENARIO_NUMBERS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+export const SCENARIO_NUMBERS = [1, 2, 3, 4, 5, 6, 7, 8, 9] as const;
 export type ScenarioNumber = typeof SCENARIO_NUMBERS[number];
 
 /** Reads the chaos settings from `env`. */
@@ -17,8 +18,8 @@ export function loadChaosSettings(env: Record<string, string | undefined> = envi
   const r = new EnvReader(env);
   const scenarios = r.string(
     "CHAOS_SCENARIOS",
-    "1,2,3,4,5,6,7,8",
-    /^(none|[1-8](,[1-8])*)$/,
+    "1,2,3,4,5,6,7,8,9",
+    /^(none|[1-9](,[1-9])*)$/,
     "must be a list such as 1,3,5, or none (the fault-free run only)",
   );
   const settings = {
@@ -40,6 +41,7 @@ export function loadChaosSettings(env: Record<string, string | undefined> = envi
     maxRssMb: r.integer("CHAOS_MAX_RSS_MB", 512, 64, 65536),
     kafkaOutageMs: r.integer("CHAOS_KAFKA_OUTAGE_SECONDS", 180, 1, 600) * 1000,
     redisOutageMs: r.integer("CHAOS_REDIS_OUTAGE_SECONDS", 180, 1, 600) * 1000,
+    postgresOutageMs: r.integer("CHAOS_POSTGRES_OUTAGE_SECONDS", 20, 1, 600) * 1000,
     slowRedisMs: r.integer("CHAOS_SLOW_REDIS_SECONDS", 25, 1, 600) * 1000,
     /** Kills per worker in scenario 1. */
     killsPerWorker: r.integer("CHAOS_KILLS_PER_WORKER", 3, 1, 10),

@@ -1,7 +1,7 @@
 /**
- * The final Redis state of a run, in a form two runs can be compared by: every key with its
- * canonical value (run-specific names replaced by their role), and the stream's work items as
- * (flight_id, bag_id, revision, departure_time) with how many entries carry each.
+ * The final state of a run, in a form two runs can be compared by: every Redis key with its canonical
+ * value (run-specific names replaced by their role), the stream's work items as (flight_id, bag_id,
+ * revision, departure_time) with how many entries carry each, and the archive's rows with their counts.
  */
 import { BAG_SWEEP_CURSOR, BAGS_UNRESOLVED, DUE_RECORDS_PREFIX, WORK_MARKS, WORK_STATE } from "../../lib/infra/keys.ts";
 import type { Redis } from "../../lib/infra/redis.ts";
@@ -14,13 +14,15 @@ export interface FinalState {
   readonly streamEntries: number;
   /** Messages in the work topic (a scanner killed between send and confirm publishes some twice). */
   readonly workMessages: number;
+  /** The archive's rows (as tools/chaos/archive_state.ts writes them) -> how many rows carry each. */
+  readonly archive: ReadonlyMap<string, number>;
 }
 
 /** Differences between a run's state and the fault-free run's. */
 export interface Comparison {
-  /** Keys or work items of the fault-free run that are missing. */
+  /** Keys, work items or archive rows of the fault-free run that are missing. */
   readonly lost: number;
-  /** Stream entries beyond the first for one work item. */
+  /** Stream entries beyond the first for one work item, archive rows beyond the fault-free run's count. */
   readonly duplicated: number;
   /** Keys with another value, and keys or work items the fault-free run does not have. */
   readonly wrong: number;
@@ -30,11 +32,12 @@ export interface Comparison {
 
 const PAGE = 1000;
 
-/** Reads every key of the run's Redis; `names` are the run's topics and stream. */
+/** Reads every key of the run's Redis (`names` are the run's topics and stream), alongside its archive's rows. */
 export async function readFinalState(
   redis: Redis,
   names: { flights: string; bags: string; stream: string },
   workMessages: number,
+  archive: ReadonlyMap<string, number>,
 ): Promise<FinalState> {
   const rename = new Map([
     [`offsets:${names.flights}`, "offsets:<flights topic>"],
@@ -87,7 +90,7 @@ export async function readFinalState(
     if (page.length < 10 * PAGE) break;
     start = `(${page.at(-1)![0]}`;
   }
-  return { keys, items, streamEntries, workMessages };
+  return { keys, items, streamEntries, workMessages, archive };
 }
 
 /** Compares a run's state with the fault-free run's. */
@@ -127,6 +130,22 @@ export function compareStates(expected: FinalState, actual: FinalState): Compari
     if (!expected.items.has(item)) {
       wrong += 1;
       note("unexpected work item", item);
+    }
+  }
+  for (const [row, count] of expected.archive) {
+    const other = actual.archive.get(row) ?? 0;
+    if (other < count) {
+      lost += count - other;
+      note("lost archive row", row.slice(0, 200));
+    } else if (other > count) {
+      duplicated += other - count;
+      note("duplicated archive row", `${row.slice(0, 200)} ×${other}`);
+    }
+  }
+  for (const row of actual.archive.keys()) {
+    if (!expected.archive.has(row)) {
+      wrong += 1;
+      note("unexpected archive row", row.slice(0, 200));
     }
   }
   return { lost, duplicated, wrong, examples };

@@ -31,6 +31,13 @@ export function workOf(run: PipelineRun, role: Role): Work {
       };
     case "bridge":
       return { component: "bridge", total: published, done: (p) => applied(p.offsets.bridge) };
+    case "archiver":
+      // Measured on the bags topic, the largest it archives.
+      return {
+        component: "archive",
+        total: phase1.bags.length + phase2.bags.length,
+        done: (p) => applied(p.offsets.archive),
+      };
     case "arrival-scanner":
       // Phase 2 is counted against its own digests: the flights its corrections leave unchanged are done already.
       return {

@@ -12,21 +12,14 @@ import { loadConfig } from "../../lib/infra/config.ts";
 import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
 import { type ChildProcess, spawnChild } from "../processes.ts";
 
-/**
- * A process of the pipeline under test: the product's processes that dev runs (not the producer, not a
- * reader), on Kafka and Redis. The archiver, which writes PostgreSQL, is not one yet: the suite compares
- * Redis, the work topic and the stream with a fault-free run, not the archive's rows.
- */
+/** A process of the pipeline under test: the product's processes that dev runs (not the producer, not a reader). */
 export type Role = {
-  [N in ServiceName]: (typeof PROCESSES)[N] extends
-    { inDev: true; tooling: false; needs: readonly ("kafka" | "redis")[] } ? N
-    : never;
+  [N in ServiceName]: (typeof PROCESSES)[N] extends { inDev: true; tooling: false } ? N : never;
 }[ServiceName];
 
 /** Every role, in registry order. */
 export const ROLES = (Object.keys(PROCESSES) as ServiceName[]).filter((name): name is Role =>
-  PROCESSES[name].inDev && !PROCESSES[name].tooling &&
-  !(PROCESSES[name].needs as readonly string[]).includes("postgres")
+  PROCESSES[name].inDev && !PROCESSES[name].tooling
 );
 type WorkerProcess = ChildProcess;
 
