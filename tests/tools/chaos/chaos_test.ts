@@ -1,7 +1,7 @@
 /**
  * The short chaos runs: `deno task chaos` with 10,000 bags (and the largest valid flight) on a stack of its own
  * (.stack/chaos-test, ports 46379/49092/49093/45432) that it starts and stops. Every scenario's final state must be the
- * fault-free run's: nothing lost, duplicated or different.
+ * fault-free run's, Redis and the archive: nothing lost, duplicated or different.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -66,16 +66,18 @@ Deno.test({
 });
 
 Deno.test({
-  name: "chaos: Kafka down and Redis down (20 s each) leave Redis as a fault-free run, nothing lost or duplicated",
+  name:
+    "chaos: Kafka down, Redis down and PostgreSQL down (20 s each) leave Redis and the archive as a fault-free run, nothing lost or duplicated",
   async fn() {
     const { code, log, rows } = await runChaos({
-      CHAOS_SCENARIOS: "2,8",
+      CHAOS_SCENARIOS: "2,8,9",
       CHAOS_KAFKA_OUTAGE_SECONDS: "20",
       CHAOS_REDIS_OUTAGE_SECONDS: "20",
+      CHAOS_POSTGRES_OUTAGE_SECONDS: "20",
     });
-    assert.deepEqual(rows.map((row) => row.scenario.split(" ")[0]), ["0", "2", "8"], log);
+    assert.deepEqual(rows.map((row) => row.scenario.split(" ")[0]), ["0", "2", "8", "9"], log);
     assertNothingLost(rows, log);
-    assert.deepEqual(rows.slice(1).map((row) => row.faults), [1, 1]);
+    assert.deepEqual(rows.slice(1).map((row) => row.faults), [1, 1, 1]);
     assert.equal(code, 0, log);
   },
 });
