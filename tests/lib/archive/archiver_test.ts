@@ -1,7 +1,17 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../../lib/infra/config.ts";
 import { waitFor } from "../../../lib/infra/poll.ts";
-import { isolatedEnvironment, produce, type ReadMessage, readTopic, testKafka } from "../../_helpers/fixtures.ts";
+import {
+  createTopic,
+  isolatedEnvironment,
+  metricValue,
+  produce,
+  type ReadMessage,
+  readTopic,
+  testKafka,
+} from "../../_helpers/fixtures.ts";
+import { applyMigrations } from "../../../lib/archive/migrate.ts";
+import { isoDay, listPartitions, Partitions } from "../../../lib/archive/partitions.ts";
 import { startConsumers } from "../../_helpers/pipeline.ts";
 import { testSchema } from "../../_helpers/postgres.ts";
 import { archivedRows, rowCounts, startTestArchiver } from "../../_helpers/archive.ts";
@@ -323,6 +333,64 @@ Deno.test("the history endpoint answers 404 for an id it does not know and 400 f
       work_revisions: 0,
       dead_letters: 0,
     });
+  } finally {
+    await archiver.close();
+    await schema.drop();
+  }
+});
+
+Deno.test("the archiver drops partitions past ARCHIVE_RETENTION_DAYS at start and skips messages older than them", async () => {
+  const env = isolatedEnvironment("archiver", {
+    ARCHIVE_RETENTION_DAYS: "2",
+    HISTORY_PORT: "0",
+    HISTORY_HOST: "127.0.0.1",
+  });
+  const config = loadConfig("archiver", env);
+  const kafka = testKafka(config);
+  const schema = await testSchema();
+  const day = 86_400_000;
+  const today = Math.floor(Date.now() / day);
+  // An archive that has run for a week: partitions of five days ago and of yesterday, a row in each.
+  await applyMigrations(schema.sql);
+  await new Partitions(schema.sql).ensure([today - 5, today - 1]);
+  for (const [bag, daysAgo] of [["BAG_OLD", 5], ["BAG_YESTERDAY", 1]] as const) {
+    await schema.sql`insert into bag_itineraries values (${bag}, '{FL_A}', ${new Date(
+      Date.now() - daysAgo * day,
+    )}, 0, 0)`;
+  }
+  const archiver = await startTestArchiver(config, schema);
+  try {
+    const partitionNames = (await listPartitions(schema.sql)).map((p) => p.name);
+    assert.ok(
+      !partitionNames.some((name) => name.endsWith(isoDay(today - 5).replaceAll("-", ""))),
+      partitionNames.join(),
+    );
+    assert.ok(partitionNames.includes(`bag_itineraries_p${isoDay(today - 1).replaceAll("-", "")}`));
+    assert.equal(await metricValue(archiver.registry, "archive_partitions_dropped_total"), 4);
+    // A replay of old input: the message of three days ago is past retention, today's is kept.
+    await createTopic(kafka, config.topics.bags);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: config.topics.bags,
+      acks: -1,
+      messages: [
+        {
+          key: "BAG_REPLAYED",
+          value: JSON.stringify({ id: "BAG_REPLAYED", flights: [] }),
+          timestamp: String(Date.now() - 3 * day),
+        },
+        { key: "BAG_NEW", value: JSON.stringify({ id: "BAG_NEW", flights: ["FL_B"] }) },
+      ],
+    });
+    await producer.disconnect();
+    await waitFor(async () => await metricValue(archiver.registry, "archived_messages_total") === 2, 60_000);
+    const bags = await schema.sql`select bag_id from bag_itineraries order by bag_id`;
+    assert.deepEqual(bags.map((row) => row.bag_id), ["BAG_NEW", "BAG_YESTERDAY"]);
+    assert.equal(
+      await metricValue(archiver.registry, "archive_skipped_messages_total", { topic: config.topics.bags }),
+      1,
+    );
   } finally {
     await archiver.close();
     await schema.drop();
