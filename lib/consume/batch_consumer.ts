@@ -98,6 +98,13 @@ export class BatchConsumer<T> {
       this.offsets.forgetPositions();
       this.assigned = payload.memberAssignment[this.options.topic] ?? [];
     });
+    // kafkajs restarts a crashed consumer only after a retriable error; after any other (such as "Broker not
+    // connected" during a broker outage) it stays stopped and this process would go on consuming nothing. A crash
+    // of the whole process is visible, and its supervisor restarts it where the stored offsets say.
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart || !this.running || this.closing !== undefined) return;
+      this.options.onFatal(new Error(`kafkajs stopped the consumer for good: ${errorMessage(payload.error)}`));
+    });
     // Start the counters at 0 so that the first dead letter or resync is an increase Prometheus can alert on.
     const { topic, metrics } = this.options;
     metrics.invalid.inc({ topic }, 0);

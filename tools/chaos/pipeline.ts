@@ -169,11 +169,15 @@ export class PipelineRun {
     const archive = this.archive!;
     await this.bounded("archiving", async () => {
       const offsets = await archivedOffsets(archive.sql);
+      const behind: string[] = [];
       for (const topic of topics) {
         for (const [partition, last] of await this.lastOffsets(topic)) {
-          if (last >= 0 && (offsets.get(topic)?.get(partition) ?? -1) < last) return false;
+          const archived = offsets.get(topic)?.get(partition) ?? -1;
+          if (last >= 0 && archived < last) behind.push(`${topic}/${partition} at ${archived} of ${last}`);
         }
       }
+      // Thrown, so that a timeout names what is behind.
+      if (behind.length > 0) throw new Error(`the archive is behind on ${behind.join(", ")}`);
       return true;
     });
   }
