@@ -17,6 +17,7 @@ import {
 import { brokerConsumeCeiling, brokerProduceCeiling } from "./broker_ceiling.ts";
 import { bridgeCounters, bridgeStage } from "./bridge_stage.ts";
 import { decodeCeiling, luaCeiling } from "./client_ceilings.ts";
+import { archiveCpu, archiveStage } from "./archive.ts";
 import { consumeStage } from "./consume.ts";
 import { cpuBoundPerSecond } from "./cpu.ts";
 import { stopAllWorkers } from "./workers.ts";
@@ -195,6 +196,19 @@ try {
     );
   }
 
+  const archive = await archiveStage({
+    kafka,
+    topics,
+    topic,
+    runId,
+    env: env("archiver"),
+    extraFlags,
+    partitions: options.partitions,
+    seed: options.seed,
+    bags: produced.bagsSent,
+    historyBags: options.archiveBags ?? 0,
+  }, step);
+
   const freshness = options.freshnessSeconds > 0
     ? await freshnessStage({
       seconds: options.freshnessSeconds,
@@ -260,6 +274,7 @@ try {
         duplicatesSkipped: counters.duplicates,
       },
       latency,
+      archive,
       ...(freshness ? { freshness } : {}),
     },
     memory: { perBag: { ...perBag, rawBytesPerItem: rawBytesPerBag }, perFlight },
@@ -273,11 +288,13 @@ try {
       "work item, reads recording the due flights": readsRecording.cpuMicrosecondsPerItem,
       "entry, bridged": bridge.cpuMicrosecondsPerEntry,
       "entry, Lua append alone": append.cpuMicrosecondsPerEntry,
+      ...archiveCpu(archive),
     },
     peakRssBytes: {
       "flight-consumer": flights.processes[0]?.peakRssBytes,
       ...Object.fromEntries(bags.processes.map((process) => [process.name, process.peakRssBytes])),
       "bridge": bridgePeak,
+      "archiver": archive.peakRssBytes,
       ...Object.fromEntries(decode.peakRssBytes.map((bytes, index) => [`decode-only-${index + 1}`, bytes])),
     },
   };

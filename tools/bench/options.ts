@@ -1,6 +1,6 @@
 /**
  * The bench's command line: `deno task bench [--bags N] [--consumers K] [--seed S] [--partitions P]
- * [--freshness-seconds F] [--keep-stack] [--cpu-prof]`.
+ * [--freshness-seconds F] [--archive-bags N] [--keep-stack] [--cpu-prof]`.
  */
 import type { DatasetOptions } from "../producer/dataset.ts";
 
@@ -13,6 +13,11 @@ export interface BenchOptions {
   readonly partitions: number;
   /** Length of each of the freshness stage's two runs in seconds, whole minutes; 0 leaves the stage out. */
   readonly freshnessSeconds: number;
+  /**
+   * Bags seeded into the archive for the history lookups of the archive stage; 0 leaves the lookups out. Always set
+   * by parseOptions; optional for the other benches that build these options to generate a dataset.
+   */
+  readonly archiveBags?: number;
   readonly keepStack: boolean;
   /** Pass --cpu-prof to the worker subprocesses (profiles land in .stack/bench/profiles/). */
   readonly cpuProf: boolean;
@@ -20,7 +25,8 @@ export interface BenchOptions {
 
 export const USAGE =
   "usage: deno task bench [--bags N (default 2000000)] [--consumers K (default 2)] [--seed S (default 1)] " +
-  "[--partitions P (default 6)] [--freshness-seconds F (default 120, whole minutes, 0 for none)] [--keep-stack] " +
+  "[--partitions P (default 6)] [--freshness-seconds F (default 120, whole minutes, 0 for none)] " +
+  "[--archive-bags N (default 10000000, bags seeded for the archive's history lookups, 0 for none)] [--keep-stack] " +
   "[--cpu-prof]";
 
 /** Parses the arguments; throws with USAGE on anything unknown or invalid. */
@@ -31,6 +37,7 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     seed: 1,
     partitions: 6,
     freshnessSeconds: 120,
+    archiveBags: 10_000_000,
     keepStack: false,
     cpuProf: false,
   };
@@ -61,6 +68,12 @@ export function parseOptions(args: readonly string[]): BenchOptions {
         options.freshnessSeconds = integer(flag, value(), 0, 3600);
         if (options.freshnessSeconds % 60 !== 0) {
           throw new Error(`--freshness-seconds must be whole minutes, got ${options.freshnessSeconds}\n${USAGE}`);
+        }
+        break;
+      case "--archive-bags":
+        options.archiveBags = integer(flag, value(), 0, 100_000_000);
+        if (options.archiveBags > 0 && options.archiveBags < 1_000) {
+          throw new Error(`--archive-bags must be 0 or at least 1000, got ${options.archiveBags}\n${USAGE}`);
         }
         break;
       case "--keep-stack":

@@ -1,5 +1,6 @@
 /** The bench's output: a table, one summary line for scripts, and the figures as JSON in tools/bench/results/. */
 import { mkdirSync, writeFileSync } from "node:fs";
+import type { ArchiveStage } from "./archive.ts";
 import type { StageResult } from "./consume.ts";
 import type { Latency } from "./latency.ts";
 import type { Freshness, FreshnessRun } from "./freshness.ts";
@@ -36,6 +37,7 @@ export interface Results {
       readonly duplicatesSkipped: number;
     };
     readonly latency: Latency;
+    readonly archive: ArchiveStage;
     /** Absent when run with --freshness-seconds 0. */
     readonly freshness?: Freshness;
   };
@@ -73,7 +75,26 @@ export function targets(results: Results): Target[] {
     { name: "Redis per bag", goal: "<= 120 bytes", met: memory.perBag.bytesPerItem <= 120 },
     { name: "scan to stream p99", goal: "< 500 ms", met: stages.latency.p99Ms < 500 },
     ...freshnessTargets(stages.freshness),
+    ...archiveTargets(stages.archive),
   ];
+}
+
+/** Issue 15's goals. */
+function archiveTargets(archive: ArchiveStage): Target[] {
+  const targets = [
+    { name: "archive", goal: ">= 100,000 bag rows/s", met: archive.perSecond >= 100_000 },
+    {
+      name: "archive vs COPY of the same rows",
+      goal: ">= 0.50",
+      met: archive.perSecond >= 0.5 * (archive.ceiling?.perSecond ?? Infinity),
+    },
+  ];
+  const { history } = archive;
+  if (history) {
+    const at = history.bags === 10_000_000 ? "" : ` (at ${int(history.bags)} bags, the goal's is 10,000,000)`;
+    targets.push({ name: `history of one bag p99${at}`, goal: "< 10 ms", met: history.p99Ms < 10 });
+  }
+  return targets;
 }
 
 /** Issue 14's goals, at the seed's rates. */
@@ -96,7 +117,7 @@ export function summaryLine(results: Results): string {
   const { stages, memory } = results;
   return `bench: consume=${Math.round(stages.bagConsumption.perSecond)} scan=${Math.round(stages.scan.perSecond)} ` +
     `bridge=${Math.round(stages.bridge.perSecond)} redis=${Math.round(memory.perBag.bytesPerItem)} ` +
-    `p99=${Math.round(stages.latency.p99Ms)}`;
+    `p99=${Math.round(stages.latency.p99Ms)} archive=${Math.round(stages.archive.perSecond)}`;
 }
 
 /** The human-readable table. */
@@ -156,6 +177,8 @@ export function table(results: Results): string {
   rated("bridge", stages.bridge, "entries/s");
   rows.push(["scan to stream p50 / p99", `${ms(stages.latency.p50Ms)} / ${ms(stages.latency.p99Ms)} ms`, "", ""]);
   if (stages.freshness) rows.push(...freshnessRows(stages.freshness));
+  rated("archive (archiver, 1 proc.)", stages.archive, "bag rows/s");
+  rows.push(...archiveRows(stages.archive));
   const byLegs = Object.entries(memory.perBag.meanKeyBytesBy).map(([group, bytes]) => `${group} ${bytes.toFixed(0)}`);
   rows.push([
     "Redis per bag",
@@ -229,4 +252,41 @@ function freshnessRows(freshness: Freshness): string[][] {
   run("fresh, sweep alone", freshness.minuteOnly);
   rows.push(["fresh: CPU per work item, change path / sweep alone", "", "", freshness.cpuRatio.toFixed(2)]);
   return rows;
+}
+
+/** The archive stage's rows besides its rate: all rows, bytes on disk, the history lookups. */
+function archiveRows(archive: ArchiveStage): string[][] {
+  const { copy, rows, history } = archive;
+  const total = (values: Record<string, number>) => Object.values(values).reduce((sum, value) => sum + value, 0);
+  const result = [
+    [
+      "  work rows / all rows",
+      `${int(archive.rowsPerSecond.work_revisions)} / ${int(archive.rowsPerSecond.all)} rows/s`,
+      `${int(copy.rowsPerSecond)} all rows/s (COPY)`,
+      (archive.rowsPerSecond.all / copy.rowsPerSecond).toFixed(2),
+    ],
+    [
+      "  rows archived",
+      `${int(total(rows))} in ${archive.seconds.toFixed(2)} s`,
+      `${int(rows.bag_itineraries)} bag, ${int(rows.work_revisions)} work, ${int(rows.flight_versions)} flight, ` +
+      `${int(rows.archive_days)} archive_days rows`,
+      "",
+    ],
+    [
+      "archive on disk per bag",
+      `${int(archive.bytesPerBag)} B`,
+      `COPY's tables ${int(total(copy.bytesOnDisk) * archive.bytesPerBag / Math.max(1, total(archive.bytesOnDisk)))} B`,
+      "",
+    ],
+  ];
+  if (history) {
+    result.push([
+      `history of one bag at ${int(history.bags)} bags p50 / p99`,
+      `${ms(history.p50Ms)} / ${ms(history.p99Ms)} ms`,
+      `max ${ms(history.maxMs)} ms, ${history.lookups} lookups; seeded in ${history.seedSeconds.toFixed(0)} s ` +
+      `(${int(history.seedRowsPerSecond)} rows/s), ${int(history.bytesPerBag)} B a bag on disk`,
+      "",
+    ]);
+  }
+  return result;
 }

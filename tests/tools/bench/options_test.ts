@@ -9,6 +9,7 @@ Deno.test("bench options: defaults, and --freshness-seconds in whole minutes (0 
     seed: 1,
     partitions: 6,
     freshnessSeconds: 120,
+    archiveBags: 10_000_000,
     keepStack: false,
     cpuProf: false,
   });
@@ -16,4 +17,13 @@ Deno.test("bench options: defaults, and --freshness-seconds in whole minutes (0 
   assert.equal(parseOptions(["--freshness-seconds=300"]).freshnessSeconds, 300);
   assert.throws(() => parseOptions(["--freshness-seconds", "90"]), /--freshness-seconds must be whole minutes, got 90/);
   assert.throws(() => parseOptions(["--freshness-seconds", "-60"]), /between 0 and 3600, got "-60"/);
+});
+
+Deno.test("bench options: --archive-bags takes 0 (no history lookups) or 1,000 to 100,000,000 bags", () => {
+  assert.equal(parseOptions(["--archive-bags", "1_000_000"]).archiveBags, 1_000_000);
+  assert.equal(parseOptions(["--archive-bags=0"]).archiveBags, 0);
+  assert.equal(parseOptions(["--archive-bags", "1000"]).archiveBags, 1_000);
+  assert.throws(() => parseOptions(["--archive-bags", "999"]), /--archive-bags must be 0 or at least 1000, got 999/);
+  assert.throws(() => parseOptions(["--archive-bags", "100000001"]), /between 0 and 100000000, got "100000001"/);
+  assert.throws(() => parseOptions(["--archive-bags"]), /--archive-bags must be an integer/);
 });
