@@ -138,27 +138,31 @@ export class ArchiveRows {
     source.offsets.push(offset);
   }
 
-  /** Inserts every row in `tx`; a work row already archived (a revision published twice) is kept once. */
-  async insert(tx: TransactionSql): Promise<void> {
+  /**
+   * Issues the inserts of every row in `tx` at once (the driver pipelines them); a work row already archived (a
+   * revision published twice) is kept once.
+   */
+  insert(tx: TransactionSql): Promise<unknown>[] {
+    const queries: Promise<unknown>[] = [];
     const p = this.partition;
     const { flights, bags, work, deadLetters, sources, archiveDays } = this;
     if (flights.ids.length > 0) {
-      await tx`insert into flight_versions
+      queries.push(tx`insert into flight_versions
         (flight_id, departure_time, arrival_time, bags, kafka_time, kafka_partition, kafka_offset)
         select id, departure, arrival, string_to_array(bags, ','), to_timestamp(at / 1000.0), ${p}, kafka_offset
         from unnest(${flights.ids}::text[], ${flights.departures}::float8[], ${flights.arrivals}::float8[],
           ${flights.bags}::text[], ${sources.flights.at}::bigint[], ${sources.flights.offsets}::bigint[])
-          as t(id, departure, arrival, bags, at, kafka_offset)`;
+          as t(id, departure, arrival, bags, at, kafka_offset)`);
     }
     if (bags.ids.length > 0) {
-      await tx`insert into bag_itineraries (bag_id, flights, kafka_time, kafka_partition, kafka_offset)
+      queries.push(tx`insert into bag_itineraries (bag_id, flights, kafka_time, kafka_partition, kafka_offset)
         select id, string_to_array(flights, ','), to_timestamp(at / 1000.0), ${p}, kafka_offset
         from unnest(${bags.ids}::text[], ${bags.flights}::text[], ${sources.bags.at}::bigint[],
-          ${sources.bags.offsets}::bigint[]) as t(id, flights, at, kafka_offset)`;
+          ${sources.bags.offsets}::bigint[]) as t(id, flights, at, kafka_offset)`);
     }
     if (work.flights.length > 0) {
       // The driver sends a JS boolean array as one boolean: booleans travel as 't'/'f' text.
-      await tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, arrival_time, departure_time,
+      queries.push(tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, arrival_time, departure_time,
           next_flight_id, removed, scanned_at, kafka_time, kafka_partition, kafka_offset)
         select flight, bag, revision, to_timestamp(arrival), arrival, departure, next_flight, removed::boolean, scanned_at,
           to_timestamp(at / 1000.0), ${p}, kafka_offset
@@ -169,26 +173,27 @@ export class ArchiveRows {
       }::text[], ${work.scannedAt}::float8[], ${sources.work.at}::bigint[],
           ${sources.work.offsets}::bigint[])
           as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)
-        on conflict do nothing`;
+        on conflict do nothing`);
     }
-    if (deadLetters.reasons.length > 0) await this.insertDeadLetters(tx);
+    if (deadLetters.reasons.length > 0) queries.push(...this.insertDeadLetters(tx));
     if (archiveDays.ids.length > 0) {
-      await tx`insert into archive_days (kind, id, day)
+      queries.push(tx`insert into archive_days (kind, id, day)
         select * from unnest(${archiveDays.kinds}::text[], ${archiveDays.ids}::text[], ${archiveDays.days}::date[])
-        on conflict do nothing`;
+        on conflict do nothing`);
     }
+    return queries;
   }
 
-  private async insertDeadLetters(tx: TransactionSql): Promise<void> {
+  private insertDeadLetters(tx: TransactionSql): Promise<unknown>[] {
     const rows = this.deadLetters;
     const source = this.sources.deadLetters;
     // bytea[] has no literal the driver builds from Buffers: one parameterised row each (dead letters are few).
-    for (let i = 0; i < rows.reasons.length; i++) {
-      await tx`insert into dead_letters (topic, kafka_partition, kafka_offset, kafka_time, reason, source_topic,
+    return rows.reasons.map((_, i) =>
+      tx`insert into dead_letters (topic, kafka_partition, kafka_offset, kafka_time, reason, source_topic,
           source_partition, source_offset, message_key, value)
         values (${this.topic}, ${this.partition}, ${source.offsets[i]!}, to_timestamp(${source.at[i]!} / 1000.0),
           ${rows.reasons[i]!}, ${rows.sourceTopics[i]!}, ${rows.sourcePartitions[i]!}, ${rows.sourceOffsets[i]!},
-          ${rows.keys[i]!}, ${rows.values[i]!})`;
-    }
+          ${rows.keys[i]!}, ${rows.values[i]!})`
+    );
   }
 }

@@ -3,8 +3,8 @@
  * PostgreSQL transaction, so a redelivered chunk (after a crash, a rebalance, a second replica or a
  * PostgreSQL restart) finds its offsets recorded and adds nothing.
  *
- * The offset row is locked first (`for update`): two replicas holding the same partition for a moment
- * during a rebalance take turns, and the second one sees what the first one recorded.
+ * The offset row is locked first: two replicas holding the same partition for a moment during a rebalance
+ * take turns, and the second one sees what the first one recorded.
  */
 import type { PartitionStore, StoreRequest, StoreResult } from "../consume/partition_store.ts";
 import type { Sql } from "../infra/postgres.ts";
@@ -40,18 +40,26 @@ export function archiveStore(options: ArchiveStoreOptions): PartitionStore<Archi
     await options.partitions.ensure(rows.partitionDays);
     let stored = rows;
     const result = await sql.begin(async (tx): Promise<StoreResult> => {
-      await tx`insert into archive_offsets (topic, kafka_partition, next_offset)
-        values (${topic}, ${request.partition}, 0) on conflict do nothing`;
-      const [row] = await tx<{ next_offset: string }[]>`
-        select next_offset from archive_offsets
-        where topic = ${topic} and kafka_partition = ${request.partition} for update`;
+      // The two go out together (the driver pipelines a transaction's queries). Without waiting for the disk
+      // flush at commit: a crash may lose the last commits, rows and offset together, and the consumer, finding
+      // the offset behind what Kafka committed, replays them (as after a Redis rollback).
+      const [, [row]] = await Promise.all([
+        tx`select set_config('synchronous_commit', 'off', true)`,
+        // Creates the partition's offset row or locks it (the no-op update takes the row lock).
+        tx<{ next_offset: string }[]>`insert into archive_offsets (topic, kafka_partition, next_offset)
+          values (${topic}, ${request.partition}, 0)
+          on conflict (topic, kafka_partition) do update set next_offset = archive_offsets.next_offset
+          returning next_offset`,
+      ]);
       const recorded = BigInt(row!.next_offset) - 1n;
       if (recorded < request.requiredOffset) return { status: "behind", recorded };
       if (BigInt(request.lastOffset) <= recorded) return { status: "applied", applied: 0, inserted: 0 };
       stored = freshRows(rows, request, recorded, cutoff);
-      await stored.insert(tx);
-      await tx`update archive_offsets set next_offset = ${String(BigInt(request.lastOffset) + 1n)}
-        where topic = ${topic} and kafka_partition = ${request.partition}`;
+      await Promise.all([
+        ...stored.insert(tx),
+        tx`update archive_offsets set next_offset = ${String(BigInt(request.lastOffset) + 1n)}
+          where topic = ${topic} and kafka_partition = ${request.partition}`,
+      ]);
       const applied = request.records.filter((parsed) => BigInt(parsed.offset) > recorded).length;
       return { status: "applied", applied, inserted: applied };
     });

@@ -99,7 +99,8 @@ export async function runService<N extends ServiceName>(
       checks.redis = redisHealth(redis);
     }
     if (needs.includes("postgres")) {
-      const postgres = connectPostgres(config.archive.postgresUrl, service, logger);
+      // One connection per store in flight: each archived topic stores up to CONSUMER_PARTITIONS_CONCURRENTLY chunks.
+      const postgres = connectPostgres(config.archive.postgresUrl, service, logger, 8);
       closers.push(() => postgres.end({ timeout: 5 }));
       clients.postgres = postgres;
       checks.postgres = postgresHealth(postgres);
