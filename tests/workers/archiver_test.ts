@@ -69,6 +69,19 @@ function expectedWork(work: ReturnType<typeof dataset>["work"]) {
   ).sort();
 }
 
+/** An archiver's environment on topics of its own, archiving into `url`, in small chunks (many transactions). */
+function archiverRun(url: string) {
+  const env = isolatedEnvironment("archiver", {
+    POSTGRES_URL: url,
+    ARCHIVE_BATCH_SIZE: "200",
+    HISTORY_PORT: "0",
+    KAFKA_SESSION_TIMEOUT_MS: "6000",
+    LOG_LEVEL: "info",
+  });
+  const config = loadConfig("archiver", env);
+  return { env, config, kafka: testKafka(config) };
+}
+
 async function withOwnPostgres(run: (url: string, sql: Sql) => Promise<void>) {
   await startPostgres(PG);
   const url = stackPostgresUrl(PG);
@@ -89,15 +102,7 @@ Deno.test({
     "an archiver SIGKILLed twice mid-batch and a PostgreSQL crash and restart leave exactly the rows of a fault-free run",
   async fn() {
     await withOwnPostgres(async (url, sql) => {
-      const env = isolatedEnvironment("archiver", {
-        POSTGRES_URL: url,
-        ARCHIVE_BATCH_SIZE: "200",
-        HISTORY_PORT: "0",
-        KAFKA_SESSION_TIMEOUT_MS: "6000",
-        LOG_LEVEL: "info",
-      });
-      const config = loadConfig("archiver", env);
-      const kafka = testKafka(config);
+      const { env, config, kafka } = archiverRun(url);
       const { bagMessages, work } = dataset(20_000);
       await produce(kafka, config.topics.bags, bagMessages, byId);
       await produce(kafka, config.topics.work, work, byId);
@@ -150,15 +155,7 @@ Deno.test({
   name: "two archiver replicas share the topics, one is SIGKILLed midway, and every message is archived exactly once",
   async fn() {
     await withOwnPostgres(async (url, sql) => {
-      const env = isolatedEnvironment("archiver", {
-        POSTGRES_URL: url,
-        ARCHIVE_BATCH_SIZE: "200",
-        HISTORY_PORT: "0",
-        KAFKA_SESSION_TIMEOUT_MS: "6000",
-        LOG_LEVEL: "info",
-      });
-      const config = loadConfig("archiver", env);
-      const kafka = testKafka(config);
+      const { env, config, kafka } = archiverRun(url);
       const { bagMessages, work } = dataset(20_000);
       const replicas = [startWorker("workers/archiver.ts", env), startWorker("workers/archiver.ts", env)];
       try {

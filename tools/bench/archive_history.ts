@@ -10,6 +10,7 @@ import type { Sql } from "../../lib/infra/postgres.ts";
 import { createArchiveSchema, dropSchemas, ensureDays, schemaUrl, tableBytes, withDeadline } from "./archive_db.ts";
 import { HISTORY_DAYS, seedChunks, SEEDED_COLUMNS, SeededArchive, type SeededTable } from "./archive_seed.ts";
 import { startWorker, type Worker } from "./workers.ts";
+import { seededRandom } from "../seeded_random.ts";
 
 const LOOKUPS = 1_000;
 /** Lookups before the measured ones (the archiver's first queries connect and prepare their statements). */
@@ -72,7 +73,7 @@ export async function historyStage(options: HistoryOptions, step: (message: stri
       },
     });
     step(`archive history: ${LOOKUPS} lookups of random seeded bags on /bags/<id>`);
-    const random = mulberry32(options.seed ^ 0x4157);
+    const random = seededRandom(options.seed ^ 0x4157);
     const lookup = async () => {
       const bag = archive.bag(Math.floor(random() * archive.bags));
       const began = performance.now();
@@ -152,16 +153,4 @@ function freePort(): number {
   const { port } = listener.addr as Deno.NetAddr;
   listener.close();
   return port;
-}
-
-/** A seeded generator of floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
