@@ -298,7 +298,8 @@ Deno.test("the history endpoint answers 404 for an id it does not know and 400 f
   try {
     const get = async (path: string, method = "GET") => {
       const response = await fetch(`${archiver.historyUrl}${path}`, { method });
-      return { status: response.status, body: method === "GET" ? await response.json() : null };
+      const text = await response.text();
+      return { status: response.status, body: method === "GET" ? JSON.parse(text) : null };
     };
     assert.deepEqual(await get("/bags/BAG_NOBODY"), {
       status: 404,
