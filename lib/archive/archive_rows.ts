@@ -7,22 +7,42 @@ import type { FlightWork } from "../domain/work.ts";
 import type { ArchivedMessage } from "./archived_messages.ts";
 import { dayOf, isoDay } from "./partitions.ts";
 import type { TransactionSql } from "../infra/postgres.ts";
+import { RecentArchiveDays } from "./recent_days.ts";
 
-/** Which days hold rows of a bag or a flight (archive_days). */
+/** Which days hold rows of a bag or a flight (archive_days), each pair once. */
 class ArchiveDays {
-  private readonly seen = new Set<string>();
+  readonly keys = new Set<string>();
   readonly kinds: string[] = [];
   readonly ids: string[] = [];
   readonly days: string[] = [];
 
   add(kind: "bag" | "flight", id: string, day: number): void {
-    const key = `${kind} ${id} ${day}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    const key = RecentArchiveDays.key(kind, id, day);
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
     this.kinds.push(kind);
     this.ids.push(id);
     this.days.push(isoDay(day));
   }
+}
+
+/** A work message of the chunk, its rows made at insert time (once its revision is known to be new). */
+interface WorkMessage {
+  readonly work: FlightWork;
+  readonly at: number;
+  readonly offset: string;
+  readonly day: number;
+}
+
+/** A work revision's identity: a republished revision repeats all three. */
+export const revisionKey = (flight: string, revision: number, arrival: number) => `${flight} ${revision} ${arrival}`;
+
+/** What the archive already holds that a chunk's insert leaves out. */
+export interface AlreadyArchived {
+  /** revisionKey()s of the chunk's work revisions already archived (republished by the scanner). */
+  readonly revisions: ReadonlySet<string>;
+  /** The archive_days pairs written lately. */
+  readonly days: RecentArchiveDays;
 }
 
 /** The rows of one chunk, and the days their partitions must exist for. */
@@ -36,16 +56,7 @@ export class ArchiveRows {
     bags: [] as string[],
   };
   readonly bags = { ids: [] as string[], flights: [] as string[] };
-  readonly work = {
-    flights: [] as string[],
-    bags: [] as string[],
-    revisions: [] as number[],
-    arrivals: [] as number[],
-    departures: [] as (number | null)[],
-    nextFlights: [] as (string | null)[],
-    removed: [] as boolean[],
-    scannedAt: [] as number[],
-  };
+  readonly workMessages: WorkMessage[] = [];
   readonly deadLetters = {
     reasons: [] as string[],
     sourceTopics: [] as (string | null)[],
@@ -58,10 +69,11 @@ export class ArchiveRows {
   readonly sources = {
     flights: { at: [] as number[], offsets: [] as string[] },
     bags: { at: [] as number[], offsets: [] as string[] },
-    work: { at: [] as number[], offsets: [] as string[] },
     deadLetters: { at: [] as number[], offsets: [] as string[] },
   };
-  /** Rows per table, for the metrics. */
+  /** The archive_days pairs insert() wrote. */
+  readonly daysWritten: string[] = [];
+  /** Rows per table, for the metrics (work_revisions once insert() has left out the republished revisions). */
   readonly counts = { flight_versions: 0, bag_itineraries: 0, work_revisions: 0, dead_letters: 0 };
 
   constructor(readonly topic: string, readonly partition: number) {}
@@ -92,7 +104,7 @@ export class ArchiveRows {
         this.counts.bag_itineraries += 1;
         break;
       case "work":
-        this.addWork(record.work, record.at, offset, day);
+        this.workMessages.push({ work: record.work, at: record.at, offset, day });
         break;
       case "dead-letter": {
         const { deadLetter } = record;
@@ -111,26 +123,58 @@ export class ArchiveRows {
     return true;
   }
 
-  private addWork(work: FlightWork, at: number, offset: string, day: number): void {
-    const rows = this.work;
-    const add = (bag: string, departure: number | null, next: string | null, removed: boolean) => {
-      rows.flights.push(work.id);
-      rows.bags.push(bag);
-      rows.revisions.push(work.revision);
-      rows.arrivals.push(work.arrival_time);
-      rows.departures.push(departure);
-      rows.nextFlights.push(next);
-      rows.removed.push(removed);
-      rows.scannedAt.push(work.scanned_at);
-      this.push(this.sources.work, at, offset);
-      this.archiveDays.add("bag", bag, day);
-      this.counts.work_revisions += 1;
-    };
-    for (const [bag, departure] of Object.entries(work.bags)) {
-      add(bag, departure, work.next_flights[bag] ?? null, false);
+  /** The chunk's work revisions (flight, revision, arrival), to look up in the archive. */
+  workRevisions(): { flights: string[]; revisions: number[]; arrivals: number[] } {
+    const revisions = { flights: [] as string[], revisions: [] as number[], arrivals: [] as number[] };
+    for (const { work } of this.workMessages) {
+      revisions.flights.push(work.id);
+      revisions.revisions.push(work.revision);
+      revisions.arrivals.push(work.arrival_time);
     }
-    for (const bag of work.removed_bags) add(bag, null, null, true);
-    this.archiveDays.add("flight", work.id, day);
+    return revisions;
+  }
+
+  /** The rows of the work revisions not in `archived` (each once, however often the chunk repeats it). */
+  private workRows(archived: ReadonlySet<string>) {
+    const rows = {
+      flights: [] as string[],
+      bags: [] as string[],
+      revisions: [] as number[],
+      arrivals: [] as number[],
+      departures: [] as (number | null)[],
+      nextFlights: [] as (string | null)[],
+      removed: [] as string[],
+      scannedAt: [] as number[],
+      at: [] as number[],
+      offsets: [] as string[],
+    };
+    const taken = new Set(archived);
+    for (const { work, at, offset, day } of this.workMessages) {
+      const key = revisionKey(work.id, work.revision, work.arrival_time);
+      if (taken.has(key)) continue;
+      taken.add(key);
+      // The driver sends a JS boolean array as one boolean: booleans travel as 't'/'f' text.
+      const add = (bag: string, departure: number | null, next: string | null, removed: "t" | "f") => {
+        rows.flights.push(work.id);
+        rows.bags.push(bag);
+        rows.revisions.push(work.revision);
+        rows.arrivals.push(work.arrival_time);
+        rows.departures.push(departure);
+        rows.nextFlights.push(next);
+        rows.removed.push(removed);
+        rows.scannedAt.push(work.scanned_at);
+        rows.at.push(at);
+        rows.offsets.push(offset);
+        this.archiveDays.add("bag", bag, day);
+      };
+      for (const [bag, departure] of Object.entries(work.bags)) {
+        add(bag, departure, work.next_flights[bag] ?? null, "f");
+      }
+      for (const bag of work.removed_bags) add(bag, null, null, "t");
+      this.archiveDays.add("flight", work.id, day);
+    }
+    this.counts.work_revisions = rows.bags.length;
+    return rows;
   }
 
   private push(source: { at: number[]; offsets: string[] }, at: number, offset: string): void {
@@ -139,13 +183,13 @@ export class ArchiveRows {
   }
 
   /**
-   * Issues the inserts of every row in `tx` at once (the driver pipelines them); a work row already archived (a
-   * revision published twice) is kept once.
+   * Issues the inserts of every row in `tx` at once (the driver pipelines them), leaving out what `archived`
+   * says the archive holds; `daysWritten` is then the archive_days pairs inserted.
    */
-  insert(tx: TransactionSql): Promise<unknown>[] {
+  insert(tx: TransactionSql, archived: AlreadyArchived): Promise<unknown>[] {
     const queries: Promise<unknown>[] = [];
     const p = this.partition;
-    const { flights, bags, work, deadLetters, sources, archiveDays } = this;
+    const { flights, bags, deadLetters, sources } = this;
     if (flights.ids.length > 0) {
       queries.push(tx`insert into flight_versions
         (flight_id, departure_time, arrival_time, bags, kafka_time, kafka_partition, kafka_offset)
@@ -160,26 +204,32 @@ export class ArchiveRows {
         from unnest(${bags.ids}::text[], ${bags.flights}::text[], ${sources.bags.at}::bigint[],
           ${sources.bags.offsets}::bigint[]) as t(id, flights, at, kafka_offset)`);
     }
+    const work = this.workRows(archived.revisions);
     if (work.flights.length > 0) {
-      // The driver sends a JS boolean array as one boolean: booleans travel as 't'/'f' text.
       queries.push(tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, arrival_time, departure_time,
           next_flight_id, removed, scanned_at, kafka_time, kafka_partition, kafka_offset)
         select flight, bag, revision, to_timestamp(arrival), arrival, departure, next_flight, removed::boolean, scanned_at,
           to_timestamp(at / 1000.0), ${p}, kafka_offset
         from unnest(${work.flights}::text[], ${work.bags}::text[], ${work.revisions}::bigint[],
           ${work.arrivals}::float8[], ${work.departures}::float8[], ${work.nextFlights}::text[],
-          ${
-        work.removed.map((removed) => (removed ? "t" : "f"))
-      }::text[], ${work.scannedAt}::float8[], ${sources.work.at}::bigint[],
-          ${sources.work.offsets}::bigint[])
-          as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)
-        on conflict do nothing`);
+          ${work.removed}::text[], ${work.scannedAt}::float8[], ${work.at}::bigint[], ${work.offsets}::bigint[])
+          as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)`);
     }
     if (deadLetters.reasons.length > 0) queries.push(...this.insertDeadLetters(tx));
-    if (archiveDays.ids.length > 0) {
+    const days = { kinds: [] as string[], ids: [] as string[], days: [] as string[] };
+    let i = 0;
+    for (const key of this.archiveDays.keys) {
+      if (!archived.days.has(key)) {
+        days.kinds.push(this.archiveDays.kinds[i]!);
+        days.ids.push(this.archiveDays.ids[i]!);
+        days.days.push(this.archiveDays.days[i]!);
+        this.daysWritten.push(key);
+      }
+      i += 1;
+    }
+    if (days.ids.length > 0) {
       queries.push(tx`insert into archive_days (kind, id, day)
-        select * from unnest(${archiveDays.kinds}::text[], ${archiveDays.ids}::text[], ${archiveDays.days}::date[])
-        on conflict do nothing`);
+        select * from unnest(${days.kinds}::text[], ${days.ids}::text[], ${days.days}::date[])`);
     }
     return queries;
   }

@@ -19,6 +19,7 @@ import { archiveStore } from "./archive_store.ts";
 import { startHistoryServer } from "./history_server.ts";
 import { applyMigrations } from "./migrate.ts";
 import { dayOf, dropPartitionsBefore, Partitions } from "./partitions.ts";
+import { RecentArchiveDays } from "./recent_days.ts";
 
 const RETENTION_CHECK_MS = 3_600_000;
 
@@ -87,6 +88,7 @@ export async function startArchiver(context: ServiceContext<"kafka" | "postgres"
   await ensureTopics(kafka, config, topics.filter(([, kind]) => kind !== "work").map(([topic]) => topic));
   await ensureWorkTopics(kafka, config);
   const consumerMetrics = createConsumerMetrics(registry, ARCHIVER_METRICS);
+  const recentDays = new RecentArchiveDays();
   const consumers = topics.map(([topic, kind]) => {
     metrics.skipped.inc({ topic }, 0);
     return new BatchConsumer({
@@ -102,6 +104,7 @@ export async function startArchiver(context: ServiceContext<"kafka" | "postgres"
         topic,
         partitions,
         cutoffDay,
+        recentDays,
         onStored: (counts, skipped) => {
           for (const [table, rows] of Object.entries(counts)) if (rows > 0) metrics.rows.inc({ table }, rows);
           if (skipped > 0) metrics.skipped.inc({ topic }, skipped);

@@ -76,15 +76,17 @@ Deno.test({
     try {
       await produce(kafka, config.topics.flights, [flightA, flightB, invalidFlight, flightADelayed], byId);
       await produce(kafka, config.topics.bags, [bag1, bag2, bag1Corrected], byId);
-      // Revision 1 twice: a scanner that republished it after a crash.
-      await produce(kafka, config.topics.work, [revision1, revision1, revision2], byId);
+      // Revision 1 again in the same chunk and in a later one (chunks of 2): a scanner that republished it.
+      await produce(kafka, config.topics.work, [revision1, revision1, revision2, revision1], byId);
       const after = Date.now();
       let counts: Record<string, number> = {};
       await waitFor(
         async () => {
           counts = await rowCounts(schema.sql);
+          const [work] = await schema.sql<{ archived: number }[]>`select coalesce(sum(next_offset), 0)::int as archived
+            from archive_offsets where topic = ${config.topics.work}`;
           return counts.flight_versions === 3 && counts.bag_itineraries === 3 && counts.work_revisions === 4 &&
-            counts.dead_letters === 1;
+            counts.dead_letters === 1 && work!.archived === 4;
         },
         60_000,
         () => `rows: ${JSON.stringify(counts)}`,
@@ -92,7 +94,7 @@ Deno.test({
 
       const flights = await readTopic(kafka, config.topics.flights, 4, { settleMs: 0 });
       const bags = await readTopic(kafka, config.topics.bags, 3, { settleMs: 0 });
-      const work = await readTopic(kafka, config.topics.work, 3, { settleMs: 0 });
+      const work = await readTopic(kafka, config.topics.work, 4, { settleMs: 0 });
       const dlq = await readTopic(kafka, `${config.topics.flights}.dlq`, 1, { settleMs: 0 });
       const rows = await archivedRows(schema.sql);
       const byOffset = (a: { kafka_partition: number; kafka_offset: string }, b: typeof a) =>
