@@ -16,7 +16,8 @@
 -- ARGV[4], ARGV[5]   the scan window as the consumer's clock has it: a flight arriving between them is due
 -- ARGV[6]      now in milliseconds, the score of a new mark
 -- ARGV[7]      d, the number of work:due_next:<hour> keys
--- ARGV[8..]    six values per flight: offset, id, departure_time, arrival_time, bags (JSON array), and the
+-- ARGV[8..]    six values per flight: offset, id, departure_time, arrival_time, bags (JSON array, or "" for a
+--              message without a manifest: the stored one, which baggage messages may have built, stays), and the
 --              order stamp: "-" for a message with a key, else its timestamp, partition and offset in fixed-width
 --              base 36 (see lib/domain/order_stamp.ts)
 --
@@ -68,13 +69,20 @@ for i = 8, #ARGV, 6 do
   if offset > applied_up_to then
     local stored = redis.call('HMGET', key, 'departure_time', 'arrival_time', 'bags', 'stamp')
     if stamp == '-' or not stored[4] or stamp >= stored[4] then
-      local fields = {'departure_time', departure, 'arrival_time', arrival, 'bags', bags}
+      local fields = {'departure_time', departure, 'arrival_time', arrival}
+      if bags ~= '' then
+        fields[#fields + 1], fields[#fields + 2] = 'bags', bags
+      else
+        bags = stored[3]
+      end
       if stamp ~= '-' then
-        fields[7], fields[8] = 'stamp', stamp
+        fields[#fields + 1], fields[#fields + 2] = 'stamp', stamp
       end
       redis.call('HSET', key, unpack(fields))
       if not stored[2] then
         inserted = inserted + 1
+        -- A flight that baggage messages made before its schedule came expires by a TTL until now.
+        redis.call('PERSIST', key)
       end
       redis.call('ZADD', KEYS[1], arrival, id)
       applied = applied + 1

@@ -53,7 +53,7 @@ export class ArchiveRows {
     ids: [] as string[],
     departures: [] as number[],
     arrivals: [] as number[],
-    bags: [] as string[],
+    bags: [] as (string | null)[],
   };
   readonly bags = { ids: [] as string[], flights: [] as string[] };
   readonly workMessages: WorkMessage[] = [];
@@ -90,7 +90,7 @@ export class ArchiveRows {
         this.flights.ids.push(flight.id);
         this.flights.departures.push(flight.departure_time);
         this.flights.arrivals.push(flight.arrival_time);
-        this.flights.bags.push(flight.bags.join(","));
+        this.flights.bags.push(flight.bags === undefined ? null : flight.bags.join(","));
         this.push(this.sources.flights, record.at, offset);
         this.archiveDays.add("flight", flight.id, day);
         this.counts.flight_versions += 1;

@@ -5,7 +5,7 @@
  */
 import type { KafkaMessage } from "kafkajs";
 import { type Bag, parseBag } from "../domain/bag.ts";
-import { type Flight, parseFlight } from "../domain/flight.ts";
+import { type FlightMessage, parseFlight } from "../domain/flight.ts";
 import { InvalidMessage, type MessageLimits } from "../domain/validation.ts";
 import { type FlightWork, parseFlightWork } from "../domain/work.ts";
 
@@ -24,7 +24,7 @@ export interface DeadLetter {
 
 /** What a message is to the archive, with its Kafka time in ms. */
 export type ArchivedMessage =
-  | { readonly kind: "flight"; readonly at: number; readonly flight: Flight }
+  | { readonly kind: "flight"; readonly at: number; readonly flight: FlightMessage }
   | { readonly kind: "bag"; readonly at: number; readonly bag: Bag }
   | { readonly kind: "work"; readonly at: number; readonly work: FlightWork }
   | { readonly kind: "dead-letter"; readonly at: number; readonly deadLetter: DeadLetter }

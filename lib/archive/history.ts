@@ -35,7 +35,8 @@ export interface BagHistory {
 export interface FlightVersion {
   readonly departure_time: number;
   readonly arrival_time: number;
-  readonly bags: string[];
+  /** The manifest, null when the message carried none (the one before it stayed). */
+  readonly bags: string[] | null;
   readonly at: string;
   readonly partition: number;
   readonly offset: number;
@@ -122,7 +123,14 @@ export async function flightHistory(sql: Sql, id: string): Promise<FlightHistory
   if (days === undefined) return undefined;
   const { from, to } = days;
   const versions = await sql<
-    { departure_time: number; arrival_time: number; bags: string[]; at: Date; partition: number; offset: string }[]
+    {
+      departure_time: number;
+      arrival_time: number;
+      bags: string[] | null;
+      at: Date;
+      partition: number;
+      offset: string;
+    }[]
   >`
     select departure_time, arrival_time, bags, kafka_time as at, kafka_partition as partition, kafka_offset as offset
     from flight_versions

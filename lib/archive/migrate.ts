@@ -9,6 +9,7 @@ import type { Sql } from "../infra/postgres.ts";
 import type { Logger } from "../infra/log.ts";
 import archive0001 from "./migrations/0001_archive.sql" with { type: "text" };
 import cheaperIndexes0002 from "./migrations/0002_cheaper_indexes.sql" with { type: "text" };
+import optionalManifest0003 from "./migrations/0003_optional_manifest.sql" with { type: "text" };
 
 /** A migration: its version (the file's number), its name and its SQL. */
 export interface Migration {
@@ -21,6 +22,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_archive.sql", sql: archive0001 },
   { version: 2, name: "0002_cheaper_indexes.sql", sql: cheaperIndexes0002 },
+  { version: 3, name: "0003_optional_manifest.sql", sql: optionalManifest0003 },
 ];
 
 /** The advisory lock the migrations hold (any constant unique to this project). */

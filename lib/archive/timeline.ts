@@ -54,7 +54,9 @@ export function flightTimeline(history: FlightHistory): string {
   const lines: Line[] = [
     ...history.versions.map((version) => ({
       ms: Date.parse(version.at),
-      text: `schedule ${utc(version.departure_time)} > ${utc(version.arrival_time)}, ${version.bags.length} bags`,
+      text: `schedule ${utc(version.departure_time)} > ${utc(version.arrival_time)}, ${
+        version.bags === null ? "manifest unchanged" : `${version.bags.length} bags`
+      }`,
     })),
     ...history.work.map((revision) => {
       const bags = Object.values(revision.bags);

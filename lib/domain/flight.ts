@@ -18,6 +18,12 @@ export interface Flight {
 }
 
 /**
+ * A `flights` message: a flight, whose manifest is optional. A message without `bags` (a schedule feed, which knows
+ * times only) leaves the stored manifest as it is: the one baggage messages built.
+ */
+export type FlightMessage = Omit<Flight, "bags"> & { readonly bags?: readonly string[] };
+
+/**
  * Parses and validates a `flights` message value, or throws InvalidMessage with the reason. A bag the
  * manifest lists twice is kept once (a manifest is a set) and reported to `onDropped`.
  */
@@ -26,12 +32,13 @@ export function parseFlight(
   limits: MessageLimits,
   nowSeconds: number,
   onDropped?: OnDroppedIds,
-): Flight {
+): FlightMessage {
   const object = parseJsonObject(value, limits);
   const id = requireId(object.id, "id");
   const departure = requireTimestamp(object.departure_time, "departure_time", nowSeconds, limits.maxFutureSeconds);
   const arrival = requireTimestamp(object.arrival_time, "arrival_time", nowSeconds, limits.maxFutureSeconds);
   if (arrival <= departure) throw new InvalidMessage("'arrival_time' must be after 'departure_time'");
+  if (object.bags === undefined) return { id, departure_time: departure, arrival_time: arrival };
   // Last check: drops are reported only for a message that is then applied.
   const bags = requireIdList(
     object.bags,

@@ -1,7 +1,7 @@
 /** The flight consumer: `flights` topic -> Redis flight hashes and the arrival index. */
 import { Gauge } from "prom-client";
 import { FLIGHT_CONSUMER_METRICS } from "../consume/consumer_metrics.ts";
-import { type Flight, parseFlight } from "../domain/flight.ts";
+import { type FlightMessage, parseFlight } from "../domain/flight.ts";
 import type { ServiceContext } from "../infra/service.ts";
 import { createFlightStore } from "./flight_store.ts";
 import { startInputConsumer } from "./input_consumer.ts";
@@ -15,7 +15,7 @@ export async function startFlightConsumer(context: ServiceContext) {
     help: "Arrival time (Unix seconds) of the latest flight stored",
     registers: [registry],
   });
-  return await startInputConsumer<Flight>(context, {
+  return await startInputConsumer<FlightMessage>(context, {
     topic: config.topics.flights,
     metricNames: FLIGHT_CONSUMER_METRICS,
     // A bag listed twice is dropped (counted and logged once per message); the rest of the flight is applied.

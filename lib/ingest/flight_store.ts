@@ -1,6 +1,6 @@
 /** Stores flights in Redis through lua/upsert_flights.lua. */
 import type { Redis } from "ioredis";
-import type { Flight } from "../domain/flight.ts";
+import type { FlightMessage } from "../domain/flight.ts";
 import { KEYED } from "../domain/order_stamp.ts";
 import {
   appliedOffsetsKey,
@@ -17,8 +17,12 @@ import { markInputs, type MarkWindow } from "./mark_window.ts";
  * Returns `store` (one Lua call per chunk, marking the due flights whose work changes as `window` has them)
  * and `recordedOffset` for the flights of `topic`.
  */
-export function createFlightStore(redis: Redis, topic: string, window: MarkWindow): Promise<PartitionStore<Flight>> {
-  return offsetsByPartition<Flight>(redis, "upsert_flights", appliedOffsetsKey(topic), (request) => {
+export function createFlightStore(
+  redis: Redis,
+  topic: string,
+  window: MarkWindow,
+): Promise<PartitionStore<FlightMessage>> {
+  return offsetsByPartition<FlightMessage>(redis, "upsert_flights", appliedOffsetsKey(topic), (request) => {
     const marks = markInputs(window, dueNextFlightsKey);
     const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic), WORK_MARKS, ...marks.keys];
     const args: (string | number)[] = [
@@ -29,7 +33,8 @@ export function createFlightStore(redis: Redis, topic: string, window: MarkWindo
     ];
     for (const { offset, record, stamp } of request.records) {
       keys.push(flightKey(record.id));
-      const bags = JSON.stringify(record.bags);
+      // "" (never a JSON array) for a message without a manifest: the stored one stays.
+      const bags = record.bags === undefined ? "" : JSON.stringify(record.bags);
       args.push(offset, record.id, record.departure_time, record.arrival_time, bags, stamp ?? KEYED);
     }
     return { keys, args };

@@ -5,12 +5,17 @@ import { testSchema } from "../../_helpers/postgres.ts";
 Deno.test("applyMigrations() applies each migration once, records it, and refuses a file changed after it was applied", async () => {
   const schema = await testSchema();
   try {
-    assert.deepEqual(await applyMigrations(schema.sql), ["0001_archive.sql", "0002_cheaper_indexes.sql"]);
+    assert.deepEqual(await applyMigrations(schema.sql), [
+      "0001_archive.sql",
+      "0002_cheaper_indexes.sql",
+      "0003_optional_manifest.sql",
+    ]);
     assert.deepEqual(await applyMigrations(schema.sql), []);
     const recorded = await schema.sql`select version, name from schema_migrations order by version`;
     assert.deepEqual([...recorded], [
       { version: 1, name: "0001_archive.sql" },
       { version: 2, name: "0002_cheaper_indexes.sql" },
+      { version: 3, name: "0003_optional_manifest.sql" },
     ]);
     const tables = await schema.sql`select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = ${schema.name} and c.relkind = 'r' order by 1`;
@@ -36,7 +41,7 @@ Deno.test("applyMigrations() run by two replicas at once applies each migration 
   const schema = await testSchema();
   try {
     const results = await Promise.all([applyMigrations(schema.sql), applyMigrations(schema.sql)]);
-    assert.deepEqual(results.flat(), ["0001_archive.sql", "0002_cheaper_indexes.sql"]);
+    assert.deepEqual(results.flat(), ["0001_archive.sql", "0002_cheaper_indexes.sql", "0003_optional_manifest.sql"]);
   } finally {
     await schema.drop();
   }
@@ -52,7 +57,7 @@ Deno.test("an archive made by the first migration gets the second's indexes, its
       insert into work_revisions values ('FL_1', 'BAG_1', 1, '2026-02-05 10:00:00+00', 1770285600, 0, null, false,
         1770285000, '2026-02-05 09:50:00+00', 0, 7);
       insert into archive_days values ('bag', 'BAG_1', '2026-02-05')`);
-    assert.deepEqual(await applyMigrations(schema.sql), ["0002_cheaper_indexes.sql"]);
+    assert.deepEqual(await applyMigrations(schema.sql), ["0002_cheaper_indexes.sql", "0003_optional_manifest.sql"]);
     const indexes = await schema.sql`select indexname, indexdef from pg_indexes
       where schemaname = ${schema.name} and tablename in ('work_revisions', 'archive_days') order by 1`;
     assert.deepEqual(indexes.map((row) => [row.indexname, row.indexdef.replace(/ ON .*USING/, " USING")]), [

@@ -41,3 +41,8 @@ Deno.test("parseFlight still rejects a manifest with a repeated bag when another
   const message = { id: "FL_1", departure_time: NOW + 60, arrival_time: NOW, bags: ["B1", "B1"] };
   assert.throws(() => parse(message), new InvalidMessage("'arrival_time' must be after 'departure_time'"));
 });
+
+Deno.test("parseFlight accepts a flight without bags (a schedule feed) and a real flight's id", () => {
+  const schedule = { id: "BA0282-2026-02-05", departure_time: NOW + 600, arrival_time: NOW + 4200 };
+  assert.deepEqual(parse(schedule), { flight: schedule, drops: [] });
+});

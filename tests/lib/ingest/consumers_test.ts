@@ -49,6 +49,38 @@ Deno.test("consumers store flights and bags exactly, count each once through rep
   }
 });
 
+Deno.test("a flight message without bags (a schedule feed) sets the times and keeps the stored manifest", async () => {
+  const config = testConfig("flight-consumer");
+  const redis = await freshRedis(config);
+  const kafka = testKafka(config);
+  const consumers = await startConsumers(config);
+  try {
+    // A manifest the baggage messages built, with the TTL that holds until a schedule comes.
+    await redis.hset("flight:id:BA0282-2026-02-05", "bags", '["0125728359"]');
+    await redis.expire("flight:id:BA0282-2026-02-05", 3600);
+    const schedule = { id: "BA0282-2026-02-05", departure_time: T + 600, arrival_time: T + 4200 };
+    const unknown = { id: "BA0117-2026-02-05", departure_time: T + 100, arrival_time: T + 3000 };
+    await produce(kafka, config.topics.flights, [schedule, unknown, { ...schedule, arrival_time: T + 4500 }], byId);
+    await waitFor(async () => await appliedMessages(redis, config.topics.flights) === 3, 20_000);
+
+    assert.deepEqual(await snapshot(redis, "flight:*"), {
+      "flight:arrival_times": ["BA0117-2026-02-05", String(T + 3000), "BA0282-2026-02-05", String(T + 4500)],
+      "flight:count": "2",
+      "flight:id:BA0117-2026-02-05": { departure_time: String(T + 100), arrival_time: String(T + 3000) },
+      "flight:id:BA0282-2026-02-05": {
+        departure_time: String(T + 600),
+        arrival_time: String(T + 4500),
+        bags: '["0125728359"]',
+      },
+    });
+    // The schedule makes it an ordinary flight, expired with the others.
+    assert.equal(await redis.ttl("flight:id:BA0282-2026-02-05"), -1);
+  } finally {
+    await consumers.close();
+    await redis.quit();
+  }
+});
+
 const INVALID_FLIGHTS: [string, string | Uint8Array][] = [
   ["value is not valid JSON", "{not json"],
   ["value is not a JSON object", "[1,2]"],
