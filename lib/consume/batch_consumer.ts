@@ -24,7 +24,13 @@ import { errorMessage, type Logger } from "../infra/log.ts";
 import { canRetry, crash, retryUntilDone } from "../infra/retry.ts";
 import { settlesWithin } from "../infra/poll.ts";
 import type { ConsumerMetrics } from "./consumer_metrics.ts";
-import { parseChunk, type Parsed, type PartitionStore, type StoreRequest } from "./partition_store.ts";
+import {
+  type InvalidInput,
+  parseChunk,
+  type Parsed,
+  type PartitionStore,
+  type StoreRequest,
+} from "./partition_store.ts";
 import { PartitionOffsets } from "./partition_offsets.ts";
 
 export type { Parsed, StoreRequest, StoreResult } from "./partition_store.ts";
@@ -281,13 +287,15 @@ export class BatchConsumer<T> {
     // The lane outlives the eachBatch call, so only this consumer's own flag says whether to keep trying.
     const retry = <R>(what: string, operation: () => Promise<R>) =>
       retryUntilDone(what, operation, logger, () => this.running, payload.heartbeat);
-    if (invalid.length > 0) {
-      await retry("dead-lettering", () => sendToDeadLetters(this.producer, topic, partition, invalid));
-      metrics.invalid.inc({ topic }, invalid.length);
-      for (const { message, reason } of invalid) {
+    const deadLetter = async (rejected: readonly InvalidInput[]) => {
+      if (rejected.length === 0) return;
+      await retry("dead-lettering", () => sendToDeadLetters(this.producer, topic, partition, rejected));
+      metrics.invalid.inc({ topic }, rejected.length);
+      for (const { message, reason } of rejected) {
         logger.warn({ topic, partition, offset: message.offset, reason }, "invalid message dead-lettered");
       }
-    }
+    };
+    await deadLetter(invalid);
     const request: StoreRequest<T> = {
       partition,
       requiredOffset: await this.offsets.requiredOffset(partition, BigInt(chunk[0]!.offset)),
@@ -300,6 +308,14 @@ export class BatchConsumer<T> {
       return { recorded: result.recorded, reason: result.recorded === -1n ? "state_lost" : "rollback" };
     }
     stopTimer();
+    // The store keeps its refusals until a later chunk shows they were sent, so a crash here loses none.
+    if (result.refused && result.refused.length > 0) {
+      const byOffset = new Map(chunk.map((message) => [message.offset, message]));
+      await deadLetter(result.refused.flatMap(({ offset, reason }) => {
+        const message = byOffset.get(offset);
+        return message ? [{ message, reason }] : [];
+      }));
+    }
     metrics.batchSize.observe(valid.length);
     metrics.processed.inc(result.applied);
     this.options.onStored?.(valid);

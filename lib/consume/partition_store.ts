@@ -29,9 +29,17 @@ export interface StoreRequest<T> {
   readonly records: readonly Parsed<T>[];
 }
 
-/** What `store` reports: applied, or Redis records less than required (nothing written). */
+/**
+ * What `store` reports: applied, or Redis records less than required (nothing written). `refused` lists messages
+ * the store would not apply given what it holds (a change of a bag it does not know), for the dead-letter topic.
+ */
 export type StoreResult =
-  | { readonly status: "applied"; readonly applied: number; readonly inserted: number }
+  | {
+    readonly status: "applied";
+    readonly applied: number;
+    readonly inserted: number;
+    readonly refused?: readonly { readonly offset: string; readonly reason: string }[];
+  }
   | { readonly status: "behind"; readonly recorded: bigint };
 
 /** Something a BatchConsumer stores into. */

@@ -26,6 +26,11 @@ export const BAG_SWEEP_CURSOR = "bag:sweep_cursor";
 /** Hash: partition -> last Kafka offset applied to Redis for `topic` (exactly-once upserts). */
 export const appliedOffsetsKey = (topic: string) => `offsets:${topic}`;
 
+/**
+ * Hash: offset -> why the baggage-messages consumer refused a message of `partition` of `topic` (a CHG or DEL of an
+ * unknown tag), kept until the message is known to be dead-lettered (see lua/apply_baggage_messages.lua).
+ */
+export const refusedOffsetsKey = (topic: string, partition: number) => `offsets:${topic}:refused:${partition}`;
 /** Hash of the scanner's publication state of one flight (revision, digest, claim). */
 export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
 /**

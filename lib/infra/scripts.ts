@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import appendWorkEntries from "../../lua/append_work_entries.lua" with { type: "text" };
+import applyBaggageMessages from "../../lua/apply_baggage_messages.lua" with { type: "text" };
 import claimFlightWork from "../../lua/claim_flight_work.lua" with { type: "text" };
 import confirmFlightWork from "../../lua/confirm_flight_work.lua" with { type: "text" };
 import deleteOrphanBags from "../../lua/delete_orphan_bags.lua" with { type: "text" };
@@ -26,6 +27,7 @@ import upsertFlights from "../../lua/upsert_flights.lua" with { type: "text" };
 const SOURCES = {
   upsert_flights: upsertFlights,
   upsert_bags: upsertBags,
+  apply_baggage_messages: applyBaggageMessages,
   claim_flight_work: claimFlightWork,
   confirm_flight_work: confirmFlightWork,
   fail_flight_work: failFlightWork,
@@ -50,6 +52,8 @@ export const SCRIPT_CODES = {
   UNCHANGED: 0,
   /** claim_flight_work: another live scan holds the claim. */
   CLAIMED_ELSEWHERE: -1,
+  /** apply_baggage_messages: a bag is not as the caller read it; nothing written (read again and retry). */
+  STALE: -30,
 } as const;
 
 /** The Lua locals defining SCRIPT_CODES, one line, put after a script's `#!lua` line if it has one. */
