@@ -44,9 +44,13 @@ export interface GeneratedFlight extends Flight {
  */
 export type BagKind = "on_time" | "late" | "missing" | "empty";
 
-/** A bag with its true itinerary (the flights whose manifests list it) and how its message is sent. */
+/**
+ * A bag with its true itinerary (the flights whose manifests list it) and how its message is sent; `index` is its
+ * position in the dataset (0, 1, … over all hours), from which `bsm` mode numbers its tag.
+ */
 export interface GeneratedBag {
   readonly id: string;
+  readonly index: number;
   readonly itinerary: readonly string[];
   readonly kind: BagKind;
   readonly firstArrival: number;
@@ -59,7 +63,8 @@ export interface DatasetChunk {
   readonly bags: readonly GeneratedBag[];
 }
 
-interface Schedule {
+/** A flight without its manifest, as drawn before any bag. */
+export interface FlightSchedule {
   readonly id: string;
   readonly flightNumber: string;
   readonly departure_time: number;
@@ -93,8 +98,7 @@ export function bagMessage(bag: GeneratedBag): Bag | null {
  * chunks were drawn before. Manifests of later flights are kept until their chunk.
  */
 export function* generateDataset(options: DatasetOptions): Generator<DatasetChunk> {
-  const faker = new Faker({ locale: [en] });
-  faker.seed(options.seed);
+  const faker = seededFaker(options.seed);
   const hours = drawFlights(faker, options);
   const byDeparture = hours.flat().sort((a, b) => a.departure_time - b.departure_time || compare(a.id, b.id));
   const departures = byDeparture.map((flight) => flight.departure_time);
@@ -103,10 +107,10 @@ export function* generateDataset(options: DatasetOptions): Generator<DatasetChun
   const maxConnection = options.maxConnectionMinutes * 60;
   const capacity = flightCapacity(options.bagsPerHour, options.flightsPerHour);
   const connectionLimit = capacity / MAX_LEGS;
-  const load = (flight: Schedule) => manifests.get(flight.id)!.length;
+  const load = (flight: FlightSchedule) => manifests.get(flight.id)!.length;
 
   // A later flight departing within the connection window that still takes connecting bags.
-  const nextLeg = (previous: Schedule): Schedule | undefined => {
+  const nextLeg = (previous: FlightSchedule): FlightSchedule | undefined => {
     const from = lowerBound(departures, previous.arrival_time + minConnection);
     const to = lowerBound(departures, previous.arrival_time + maxConnection + 1);
     for (let attempt = 0; from < to && attempt < CONNECTION_TRIES; attempt++) {
@@ -117,12 +121,13 @@ export function* generateDataset(options: DatasetOptions): Generator<DatasetChun
   };
 
   // A random flight of the hour with room; one always has room: connections fill at most a third of each.
-  const firstLeg = (arriving: readonly Schedule[]): Schedule => {
+  const firstLeg = (arriving: readonly FlightSchedule[]): FlightSchedule => {
     let index = faker.number.int({ min: 0, max: arriving.length - 1 });
     while (load(arriving[index]!) >= capacity) index = (index + 1) % arriving.length;
     return arriving[index]!;
   };
 
+  let bagIndex = 0;
   for (const [hour, arriving] of hours.entries()) {
     const bags: GeneratedBag[] = [];
     for (let count = 0; count < options.bagsPerHour && arriving.length > 0; count++) {
@@ -137,7 +142,14 @@ export function* generateDataset(options: DatasetOptions): Generator<DatasetChun
       const id = uniqueId(faker, "BAG_");
       for (const flight of itinerary) manifests.get(flight.id)!.push(id);
       const kind = drawKind(faker, options);
-      bags.push({ id, itinerary: itinerary.map((flight) => flight.id), kind, firstArrival: first.arrival_time });
+      bags.push({
+        id,
+        index: bagIndex,
+        itinerary: itinerary.map((flight) => flight.id),
+        kind,
+        firstArrival: first.arrival_time,
+      });
+      bagIndex += 1;
     }
     const flights = arriving.map((schedule): GeneratedFlight => {
       const manifest = manifests.get(schedule.id)!;
@@ -149,12 +161,27 @@ export function* generateDataset(options: DatasetOptions): Generator<DatasetChun
   }
 }
 
+/**
+ * The flights generateDataset() yields, without manifests, in the order it yields them (by arrival hour, then
+ * arrival time and id), all at once: what a consumer of the dataset needs before the first chunk (bags name flights
+ * of later chunks). Draws them again, as generateDataset() does first.
+ */
+export function scheduledFlights(options: DatasetOptions): FlightSchedule[] {
+  return drawFlights(seededFaker(options.seed), options).flat();
+}
+
+function seededFaker(seed: number): Faker {
+  const faker = new Faker({ locale: [en] });
+  faker.seed(seed);
+  return faker;
+}
+
 /** Every flight of the window, grouped by arrival hour and sorted by arrival time. */
-function drawFlights(faker: Faker, options: DatasetOptions): Schedule[][] {
-  const hours: Schedule[][] = [];
+function drawFlights(faker: Faker, options: DatasetOptions): FlightSchedule[][] {
+  const hours: FlightSchedule[][] = [];
   for (let hour = 0; hour < options.hours; hour++) {
     const hourStart = options.startSeconds + hour * HOUR;
-    const flights: Schedule[] = [];
+    const flights: FlightSchedule[] = [];
     for (let count = 0; count < options.flightsPerHour; count++) {
       const arrival = hourStart + faker.number.int({ min: 0, max: HOUR - 1 });
       const duration = faker.number.int({ min: MIN_FLIGHT_SECONDS, max: MAX_FLIGHT_SECONDS });

@@ -4,7 +4,7 @@ import { errorMessage, type Logger } from "../../lib/infra/log.ts";
 import { backoffMs } from "../../lib/infra/retry.ts";
 import type { Pace } from "./config.ts";
 import type { ProducerMetrics } from "./metrics.ts";
-import type { ScheduledSend } from "./schedule.ts";
+import type { ScheduledBsmSend, ScheduledSend } from "./schedule.ts";
 
 /** The time source of the publisher (injected in tests). */
 export interface Clock {
@@ -38,9 +38,13 @@ export interface PublishReport {
   completed: boolean;
 }
 
+/** A send of either format. */
+export type AnySend = ScheduledSend | ScheduledBsmSend;
+
 export interface PublisherOptions {
   readonly producer: Pick<Producer, "send">;
-  readonly topics: { readonly flights: string; readonly bags: string };
+  /** Kafka topic of each kind of send; `baggageMessages` is needed only for `bsm` sends. */
+  readonly topics: { readonly flights: string; readonly bags: string; readonly baggageMessages?: string };
   readonly metrics: ProducerMetrics;
   readonly logger: Logger;
   readonly pace: Pace;
@@ -60,7 +64,7 @@ export class Publisher {
   }
 
   /** Sends everything in order, stopping after the send in hand once `signal` aborts. */
-  async publish(sends: Iterable<ScheduledSend>, signal: AbortSignal): Promise<PublishReport> {
+  async publish(sends: Iterable<AnySend>, signal: AbortSignal): Promise<PublishReport> {
     const report: PublishReport = { flights: 0, bags: 0, sends: 0, completed: false };
     for (const send of sends) {
       if (this.options.pace === "realistic") await this.waitUntil(send.due * 1000, signal);
@@ -79,9 +83,11 @@ export class Publisher {
   }
 
   /** Sends until acknowledged (in size-bounded groups); false when stopped first. */
-  private async sendWithRetries(send: ScheduledSend, signal: AbortSignal): Promise<boolean> {
-    const topic = this.options.topics[send.topic];
-    const messages = send.records.map((record) => ({ key: record.id, value: JSON.stringify(record) }));
+  private async sendWithRetries(send: AnySend, signal: AbortSignal): Promise<boolean> {
+    const topic = this.topicOf(send);
+    const messages = send.topic === "baggageMessages"
+      ? send.records.map((record) => ({ key: record.tag, value: record.text }))
+      : send.records.map((record) => ({ key: record.id, value: JSON.stringify(record) }));
     for (const group of sendGroups(messages)) {
       if (!(await this.sendGroup(topic, group, signal))) return false;
     }
@@ -111,10 +117,16 @@ export class Publisher {
     }
   }
 
-  private count(send: ScheduledSend, report: PublishReport): void {
-    const { metrics, topics } = this.options;
-    metrics.messages.inc({ topic: topics[send.topic] }, send.records.length);
-    if (send.topic === "bags") {
+  private topicOf(send: AnySend): string {
+    const topic = this.options.topics[send.topic];
+    if (topic === undefined) throw new Error(`Publisher: no topic given for ${send.topic} sends`);
+    return topic;
+  }
+
+  private count(send: AnySend, report: PublishReport): void {
+    const { metrics } = this.options;
+    metrics.messages.inc({ topic: this.topicOf(send) }, send.records.length);
+    if (send.topic !== "flights") {
       metrics.bags.inc(send.records.length);
       report.bags += send.records.length;
       return;

@@ -2,11 +2,13 @@
  * When each message is due (pure): chunk h, whose flights arrive in hour h of the window, is spread
  * evenly over the hour before (flights first, then bags), so every flight's data is sent before it
  * lands. Late bags are due at their first flight's arrival minus 5 minutes and are merged in by due
- * time. Both paces send the same sequence; `realistic` waits for each due time, `max` does not.
+ * time. Both paces send the same sequence; `realistic` waits for each due time, `max` does not. Both formats too:
+ * `bsm` sends schedule messages in place of the flights and BSMs in place of the bags (bsm_dataset.ts).
  */
 import type { Bag } from "../../lib/domain/bag.ts";
-import type { Flight } from "../../lib/domain/flight.ts";
-import { bagMessage, type DatasetChunk, flightMessage } from "./dataset.ts";
+import type { Flight, FlightMessage } from "../../lib/domain/flight.ts";
+import type { BaggageMessage, BsmEncoding } from "./bsm_dataset.ts";
+import { bagMessage, type DatasetChunk, flightMessage, type GeneratedBag, type GeneratedFlight } from "./dataset.ts";
 
 /** kafkajs groups a send's messages per partition in quadratic time: keep sends to this size. */
 export const MAX_MESSAGES_PER_SEND = 1000;
@@ -16,29 +18,62 @@ export const LATE_SECONDS_BEFORE_ARRIVAL = 300;
 export const LATE_BATCH_SECONDS = 10;
 const HOUR = 3600;
 
-/** One send to one topic, due at `due` (Unix seconds), with the chunk its records come from. */
-export type ScheduledSend =
-  | { readonly due: number; readonly hour: number; readonly topic: "flights"; readonly records: readonly Flight[] }
-  | { readonly due: number; readonly hour: number; readonly topic: "bags"; readonly records: readonly Bag[] };
-
-interface LateBag {
+/** One send of `records` to `topic`, due at `due` (Unix seconds), with the chunk its records come from. */
+export interface Send<Topic extends string, R> {
   readonly due: number;
   readonly hour: number;
-  readonly bag: Bag;
+  readonly topic: Topic;
+  readonly records: readonly R[];
+}
+
+/** A send of the `json` format: flights with their manifests, bags with their itineraries. */
+export type ScheduledSend = Send<"flights", Flight> | Send<"bags", Bag>;
+/** A send of the `bsm` format: flights without manifests, and BSMs to the baggage-messages topic. */
+export type ScheduledBsmSend = Send<"flights", FlightMessage> | Send<"baggageMessages", BaggageMessage>;
+
+interface LateBag<B> {
+  readonly due: number;
+  readonly hour: number;
+  readonly bag: B;
 }
 
 /** Turns the chunks (in hour order) into the sequence of sends, lazily; `startSeconds` is the window's start. */
-export function* scheduleSends(
+export function scheduleSends(
   chunks: Iterable<DatasetChunk>,
   startSeconds: number,
   maxPerSend = MAX_MESSAGES_PER_SEND,
 ): Generator<ScheduledSend> {
-  let late: LateBag[] = [];
+  return plan(chunks, startSeconds, maxPerSend, flightMessage, bagMessage);
+}
+
+/**
+ * The sequence in the `bsm` format: spread and ordered the same way, with the flights as schedules and the bags as
+ * BSMs (`encoding`), less the empty bags, which have no BSM.
+ */
+export function* scheduleBsmSends(
+  chunks: Iterable<DatasetChunk>,
+  startSeconds: number,
+  encoding: BsmEncoding,
+  maxPerSend = MAX_MESSAGES_PER_SEND,
+): Generator<ScheduledBsmSend> {
+  for (const send of plan(chunks, startSeconds, maxPerSend, encoding.flight, encoding.bag)) {
+    yield send.topic === "flights" ? send : { ...send, topic: "baggageMessages" };
+  }
+}
+
+function* plan<F, B>(
+  chunks: Iterable<DatasetChunk>,
+  startSeconds: number,
+  maxPerSend: number,
+  flightRecord: (flight: GeneratedFlight) => F,
+  bagRecord: (bag: GeneratedBag) => B | null,
+): Generator<Send<"flights", F> | Send<"bags", B>> {
+  let late: LateBag<B>[] = [];
   let lastDue = -Infinity;
 
   // Yields the late bags due by `upTo`, in sends of at most maxPerSend bags due within LATE_BATCH_SECONDS
   // of each other, each send due when its last bag is.
-  function* flushLate(upTo: number): Generator<ScheduledSend> {
+  function* flushLate(upTo: number): Generator<Send<"bags", B>> {
     let taken = 0;
     while (taken < late.length && late[taken]!.due <= upTo) {
       const limit = Math.min(upTo, late[taken]!.due + LATE_BATCH_SECONDS);
@@ -55,11 +90,11 @@ export function* scheduleSends(
 
   for (const chunk of chunks) {
     const windowStart = startSeconds + (chunk.hour - 1) * HOUR;
-    const flights = chunk.flights.map(flightMessage);
-    const bags: Bag[] = [];
-    const chunkLate: LateBag[] = [];
+    const flights = chunk.flights.map(flightRecord);
+    const bags: B[] = [];
+    const chunkLate: LateBag<B>[] = [];
     for (const bag of chunk.bags) {
-      const message = bagMessage(bag);
+      const message = bagRecord(bag);
       if (message === null) continue;
       if (bag.kind === "late") {
         chunkLate.push({ due: bag.firstArrival - LATE_SECONDS_BEFORE_ARRIVAL, hour: chunk.hour, bag: message });

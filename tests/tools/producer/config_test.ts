@@ -9,6 +9,7 @@ Deno.test("loadProducerSettings() applies the documented defaults", () => {
     hours: 24,
     startOffsetSeconds: 120,
     pace: "realistic",
+    format: "json",
     seed: 1,
     minConnectionMinutes: 45,
     maxConnectionMinutes: 360,
@@ -25,6 +26,7 @@ Deno.test("loadProducerSettings() reads every variable", () => {
     PRODUCER_HOURS: "2",
     PRODUCER_START_OFFSET_SECONDS: "0",
     PRODUCER_PACE: "max",
+    PRODUCER_FORMAT: "bsm",
     PRODUCER_SEED: "99",
     PRODUCER_MIN_CONNECTION_MINUTES: "30",
     PRODUCER_MAX_CONNECTION_MINUTES: "240",
@@ -39,6 +41,7 @@ Deno.test("loadProducerSettings() reads every variable", () => {
     hours: 2,
     startOffsetSeconds: 0,
     pace: "max",
+    format: "bsm",
     seed: 99,
     minConnectionMinutes: 30,
     maxConnectionMinutes: 240,
@@ -52,12 +55,18 @@ Deno.test("loadProducerSettings() reads every variable", () => {
 Deno.test("loadProducerSettings() names each bad variable and its value", () => {
   assert.throws(
     () =>
-      loadProducerSettings(5000, { PRODUCER_PACE: "fast", PRODUCER_SEED: "one", PRODUCER_LATE_ITINERARY_RATE: "2" }),
+      loadProducerSettings(5000, {
+        PRODUCER_PACE: "fast",
+        PRODUCER_FORMAT: "xml",
+        PRODUCER_SEED: "one",
+        PRODUCER_LATE_ITINERARY_RATE: "2",
+      }),
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       assert.equal(
         error.message,
         `Cannot start: 'PRODUCER_PACE' must be one of realistic, max, got "fast"; ` +
+          `'PRODUCER_FORMAT' must be one of json, bsm, got "xml"; ` +
           `'PRODUCER_SEED' must be an integer between 0 and 4294967295, got "one"; ` +
           `'PRODUCER_LATE_ITINERARY_RATE' must be a number between 0 and 1, got "2"`,
       );
@@ -93,5 +102,24 @@ Deno.test("loadProducerSettings() rejects rates above 1 in all, connections with
   assert.match(
     message({}, 899),
     /'PRODUCER_BAGS_PER_HOUR' .* must not exceed MAX_BAGS_PER_FLIGHT \(899\), got "300000"/,
+  );
+});
+
+Deno.test("loadProducerSettings() allows PRODUCER_FORMAT=bsm only up to 20,000 flights an hour", () => {
+  const env = { PRODUCER_FORMAT: "bsm", PRODUCER_BAGS_PER_HOUR: "20000" };
+
+  assert.equal(loadProducerSettings(5000, { ...env, PRODUCER_FLIGHTS_PER_HOUR: "20000" }).flightsPerHour, 20_000);
+  assert.equal(loadProducerSettings(5000, { PRODUCER_FLIGHTS_PER_HOUR: "20001" }).flightsPerHour, 20_001);
+  assert.throws(
+    () => loadProducerSettings(5000, { ...env, PRODUCER_FLIGHTS_PER_HOUR: "20001" }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.equal(
+        error.message,
+        `Cannot start: 'PRODUCER_FLIGHTS_PER_HOUR' must be at most 20000 with PRODUCER_FORMAT=bsm ` +
+          `(each airline has 9999 flight numbers a day), got "20001"`,
+      );
+      return true;
+    },
   );
 });

@@ -7,6 +7,7 @@ import {
   generateDataset,
   type GeneratedBag,
   type GeneratedFlight,
+  scheduledFlights,
 } from "../../../tools/producer/dataset.ts";
 
 const START = 1_900_000_000;
@@ -164,4 +165,18 @@ Deno.test("generateDataset() puts every later leg of a chunk's bags on flights o
     0,
   );
   assert.equal(fromHour0, connecting);
+});
+
+Deno.test("scheduledFlights() gives generateDataset()'s flights without manifests, in the order it yields them, at once", () => {
+  const chunks = generate();
+  const flights = chunks.flatMap((chunk) => chunk.flights).map(({ bags: _, ...schedule }) => schedule);
+
+  assert.equal(flights.length, 160);
+  assert.deepEqual(scheduledFlights(OPTIONS), flights);
+});
+
+Deno.test("generateDataset() numbers the bags 0, 1, … across the hours in the order it yields them", () => {
+  const bags = allBags(generate({ hours: 2, bagsPerHour: 100 }));
+
+  assert.deepEqual(bags.map((bag) => bag.index), Array.from({ length: 200 }, (_, index) => index));
 });

@@ -4,11 +4,11 @@ import { Registry } from "prom-client";
 import { createLogger } from "../../../lib/infra/log.ts";
 import { createProducerMetrics } from "../../../tools/producer/metrics.ts";
 import { type Clock, Publisher } from "../../../tools/producer/publisher.ts";
-import type { ScheduledSend } from "../../../tools/producer/schedule.ts";
+import type { ScheduledBsmSend, ScheduledSend } from "../../../tools/producer/schedule.ts";
 import { metricValue } from "../../_helpers/fixtures.ts";
 
 const T = 1_900_000_000;
-const TOPICS = { flights: "flights-topic", bags: "bags-topic" };
+const TOPICS = { flights: "flights-topic", bags: "bags-topic", baggageMessages: "bsm-topic" };
 
 /** A clock whose sleep jumps the time forward at once. */
 class FakeClock implements Clock {
@@ -145,4 +145,58 @@ Deno.test("Publisher.publish() gives up a failing send once aborted, without cou
   assert.equal(producer.sent.length, 0);
   assert.equal(await metricValue(registry, "producer_send_errors_total", { topic: TOPICS.flights }), 1);
   assert.equal(await metricValue(registry, "produced_test_flights_total"), 0);
+});
+
+Deno.test("Publisher.publish() sends BSMs to the baggage-messages topic keyed by tag, the text as value, counted as bags", async () => {
+  const { producer, registry, publisher } = setup("max");
+  const bsm = "BSM\n.V/1XLHR\n.I/BA0282/05FEB/JFK/Y\n.N/0125000000001\n.P/SMITH/JOHN\nENDBSM";
+  const sends: ScheduledBsmSend[] = [
+    {
+      due: T,
+      hour: 0,
+      topic: "flights",
+      records: [{ id: "BA0282-2026-02-05", departure_time: T, arrival_time: T + 900 }],
+    },
+    { due: T, hour: 0, topic: "baggageMessages", records: [{ tag: "0125000000", text: bsm }] },
+  ];
+
+  const report = await publisher.publish(sends, new AbortController().signal);
+
+  assert.deepEqual(report, { flights: 1, bags: 1, sends: 2, completed: true });
+  assert.deepEqual(producer.sent.map((send) => send.record), [
+    {
+      topic: TOPICS.flights,
+      acks: -1,
+      messages: [{
+        key: "BA0282-2026-02-05",
+        value: `{"id":"BA0282-2026-02-05","departure_time":${T},"arrival_time":${T + 900}}`,
+      }],
+    },
+    { topic: TOPICS.baggageMessages, acks: -1, messages: [{ key: "0125000000", value: bsm }] },
+  ]);
+  assert.equal(await metricValue(registry, "produced_test_bags_total"), 1);
+  assert.equal(await metricValue(registry, "produced_messages_total", { topic: TOPICS.baggageMessages }), 1);
+  assert.equal(await metricValue(registry, "produced_messages_total", { topic: TOPICS.bags }), 0);
+  assert.equal(await metricValue(registry, "latest_produced_flight_arrival_timestamp"), T + 900);
+});
+
+Deno.test("Publisher.publish() refuses BSM sends when it was given no baggage-messages topic", async () => {
+  const clock = new FakeClock(T * 1000);
+  const metrics = createProducerMetrics(new Registry(), [TOPICS.flights, TOPICS.bags]);
+  const logger = createLogger("test", "silent");
+  const producer = fakeProducer(clock);
+  const topics = { flights: TOPICS.flights, bags: TOPICS.bags };
+  const publisher = new Publisher({ producer, topics, metrics, logger, pace: "max", clock });
+  const send: ScheduledBsmSend = {
+    due: T,
+    hour: 0,
+    topic: "baggageMessages",
+    records: [{ tag: "0125000000", text: "BSM" }],
+  };
+
+  await assert.rejects(
+    publisher.publish([send], new AbortController().signal),
+    new Error("Publisher: no topic given for baggageMessages sends"),
+  );
+  assert.equal(producer.sent.length, 0);
 });

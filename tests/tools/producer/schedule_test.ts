@@ -5,7 +5,14 @@ import {
   flightMessage,
   generateDataset,
 } from "../../../tools/producer/dataset.ts";
-import { LATE_BATCH_SECONDS, type ScheduledSend, scheduleSends } from "../../../tools/producer/schedule.ts";
+import { bsmEncoding } from "../../../tools/producer/bsm_dataset.ts";
+import { tagNumber } from "../../../tools/producer/real_ids.ts";
+import {
+  LATE_BATCH_SECONDS,
+  scheduleBsmSends,
+  type ScheduledSend,
+  scheduleSends,
+} from "../../../tools/producer/schedule.ts";
 
 const START = 1_900_000_000;
 const OPTIONS: DatasetOptions = {
@@ -100,4 +107,34 @@ Deno.test("scheduleSends() sends a connecting bag before the later flights of it
       assert.ok(bagAt < index.get(`flights:${later}`)!, `${bag.id} before ${later}`);
     }
   }
+});
+
+Deno.test("scheduleBsmSends() sends every flight as its schedule and every on-time and late bag as its BSM, once, in due order", () => {
+  const { chunks } = plan();
+  const encoding = bsmEncoding(OPTIONS);
+  const sends = [...scheduleBsmSends(chunks, START, encoding, PER_SEND)];
+  const bags = chunks.flatMap((chunk) => chunk.bags);
+
+  assert.ok(sends.every((send) => send.records.length >= 1 && send.records.length <= PER_SEND));
+  assert.deepEqual(
+    sends.flatMap((send) => send.topic === "flights" ? send.records : []),
+    chunks.flatMap((chunk) => chunk.flights).map(encoding.flight),
+  );
+  const sent = sends.flatMap((send) =>
+    send.topic === "baggageMessages" ? send.records.map((record) => ({ record, due: send.due })) : []
+  );
+  const byTag = new Map(sent.map((entry) => [entry.record.tag, entry]));
+  const sendable = bags.filter((bag) => bag.kind === "on_time" || bag.kind === "late");
+  assert.equal(sent.length, sendable.length);
+  assert.equal(byTag.size, sendable.length);
+  for (const bag of sendable) {
+    const entry = byTag.get(tagNumber(bag.index))!;
+    assert.deepEqual(entry.record, encoding.bag(bag));
+    if (bag.kind !== "late") continue;
+    const lateBy = entry.due - (bag.firstArrival - 300);
+    assert.ok(lateBy >= 0 && lateBy <= LATE_BATCH_SECONDS, `${bag.id} sent ${lateBy} s after arrival - 300`);
+  }
+  assert.ok(bags.some((bag) => bag.kind === "empty") && bags.some((bag) => bag.kind === "late"));
+  const dues = sends.map((send) => send.due);
+  assert.deepEqual(dues, [...dues].sort((a, b) => a - b), "sends in due order");
 });
