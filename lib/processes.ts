@@ -14,7 +14,15 @@ export type Server = "kafka" | "redis" | "postgres";
  * What a process reads from or writes to: a Kafka topic named in the configuration (and `dead-letters`, the
  * `.dlq` topics of the others), the Redis Stream, the Redis state, or the PostgreSQL archive.
  */
-export type Channel = "flights" | "bags" | "work" | "dead-letters" | "work-stream" | "redis-state" | "archive";
+export type Channel =
+  | "flights"
+  | "bags"
+  | "baggage-messages"
+  | "work"
+  | "dead-letters"
+  | "work-stream"
+  | "redis-state"
+  | "archive";
 
 /** An HTTP endpoint a process serves besides its metrics: the archive's history (HISTORY_HOST, HISTORY_PORT). */
 export type Endpoint = "history";
@@ -63,6 +71,18 @@ export const PROCESSES = {
     needs: ["kafka", "redis"],
     serves: [],
     reads: ["bags"],
+    writes: ["redis-state"],
+    inDev: true,
+    tooling: false,
+  },
+  "baggage-messages": {
+    summary: "consumes IATA baggage messages (BSM, BTM, BPM, BUM) into Redis",
+    entrypoint: "workers/baggage_messages.ts",
+    load: () => import("../workers/baggage_messages.ts"),
+    metricsPort: 8009,
+    needs: ["kafka", "redis"],
+    serves: [],
+    reads: ["baggage-messages"],
     writes: ["redis-state"],
     inDev: true,
     tooling: false,

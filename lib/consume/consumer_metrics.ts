@@ -39,6 +39,13 @@ export const BAG_CONSUMER_METRICS: ConsumerMetricNames = {
   batchSize: "bag_upsert_batch_size",
 };
 
+export const BAGGAGE_MESSAGE_CONSUMER_METRICS: ConsumerMetricNames = {
+  noun: "baggage message",
+  processed: "processed_baggage_messages_total",
+  storeSeconds: "baggage_message_processing_seconds",
+  batchSize: "baggage_message_batch_size",
+};
+
 /** Registers a consumer's metrics on `registry`. */
 export function createConsumerMetrics(registry: Registry, names: ConsumerMetricNames) {
   const registers = [registry];

@@ -217,6 +217,12 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       flights: r.string("FLIGHTS_TOPIC", "flights", TOPIC_NAME, "must be a Kafka topic name"),
       bags: r.string("BAGS_TOPIC", "bags", TOPIC_NAME, "must be a Kafka topic name"),
       work: r.string("WORK_TOPIC", "arriving_flight_work", TOPIC_NAME, "must be a Kafka topic name"),
+      baggageMessages: r.string(
+        "BAGGAGE_MESSAGES_TOPIC",
+        "baggage_messages",
+        TOPIC_NAME,
+        "must be a Kafka topic name",
+      ),
     },
     redisUrl: parseRedisUrl(r),
     limits: {

@@ -2,6 +2,8 @@
  * What the baggage-messages consumer does with each message: a BSM or BTM becomes one bag operation per tag (its
  * itinerary, added, changed or deleted); a BPM or BUM becomes one bag event per tag, kept for the bag's history.
  */
+import { InvalidMessage, type MessageLimits } from "../domain/validation.ts";
+import { type BaggageMessage, BaggageMessageError, parseBaggageMessage } from "../baggage_messages/rp1745.ts";
 
 /** One bag's itinerary as a BSM or BTM gives it. */
 export interface BagOperation {
@@ -32,3 +34,56 @@ export interface BagEvent {
 export type BaggageRecord =
   | { readonly kind: "operations"; readonly type: "BSM" | "BTM"; readonly operations: readonly BagOperation[] }
   | { readonly kind: "events"; readonly type: "BPM" | "BUM"; readonly events: readonly BagEvent[] };
+
+/** Reads a Kafka value of the baggage-messages topic as what the consumer applies, or throws InvalidMessage. */
+export function baggageRecord(value: Uint8Array | null, messageSeconds: number, limits: MessageLimits): BaggageRecord {
+  if (value === null || value.byteLength === 0) throw new InvalidMessage("empty value");
+  const message = parseBaggageMessage(value, { maxBytes: limits.maxMessageBytes, messageSeconds });
+  if (message.type === "BSM" || message.type === "BTM") {
+    const flights = itineraryOf(message);
+    if (flights.length > limits.maxItineraryFlights) {
+      throw new InvalidMessage(
+        `itinerary of ${flights.length} flights exceeds MAX_ITINERARY_FLIGHTS (${limits.maxItineraryFlights})`,
+      );
+    }
+    const deleting = message.action === "delete";
+    const operations = message.tags.map((tag): BagOperation => ({
+      action: message.action,
+      tag,
+      flights: deleting ? [] : flights,
+      exceptions: deleting ? [] : message.exceptions,
+    }));
+    return { kind: "operations", type: message.type, operations };
+  }
+  const flight = message.outbound ?? message.inbound;
+  const what = message.irregularities.length > 0
+    ? message.irregularities.join(",")
+    : message.type === "BPM"
+    ? "processed"
+    : "unloaded";
+  const events = message.tags.map((tag): BagEvent => ({
+    type: message.type as "BPM" | "BUM",
+    tag,
+    flight: flight?.id ?? null,
+    what,
+    where: message.processing?.location ?? message.version?.airport ?? null,
+    at: message.processing?.at ?? null,
+  }));
+  return { kind: "events", type: message.type, events };
+}
+
+/**
+ * The itinerary a BSM or BTM gives: its inbound, outbound and onward flights, those it has, in order. A flight
+ * repeated (the same flight as inbound and outbound) makes no sense for a bag and is an error.
+ */
+function itineraryOf(message: BaggageMessage): string[] {
+  const elements = [message.inbound, message.outbound, ...message.onward].filter((flight) => flight !== null);
+  const seen = new Set<string>();
+  for (const flight of elements) {
+    if (seen.has(flight.id)) {
+      throw new BaggageMessageError(flight.line, `flight ${flight.id} is already in the itinerary`);
+    }
+    seen.add(flight.id);
+  }
+  return elements.map((flight) => flight.id);
+}

@@ -44,6 +44,7 @@ export function isolatedEnvironment(service: ServiceName, overrides: Record<stri
     FLIGHTS_TOPIC: `flights-${id}`,
     BAGS_TOPIC: `bags-${id}`,
     WORK_TOPIC: `work-${id}`,
+    BAGGAGE_MESSAGES_TOPIC: `baggage-messages-${id}`,
     WORK_STREAM: `stream:work-${id}`,
     KAFKA_GROUP_ID: `${service}-${id}`,
     KAFKA_PARTITIONS: "3",

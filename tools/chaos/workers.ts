@@ -12,14 +12,25 @@ import { loadConfig } from "../../lib/infra/config.ts";
 import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
 import { type ChildProcess, spawnChild } from "../processes.ts";
 
-/** A process of the pipeline under test: the product's processes that dev runs (not the producer, not a reader). */
-export type Role = {
-  [N in ServiceName]: (typeof PROCESSES)[N] extends { inDev: true; tooling: false } ? N : never;
-}[ServiceName];
+/** The processes dev runs whose input the chaos dataset does not hold (it is JSON: no baggage messages yet). */
+type WithoutChaosInput = "baggage-messages";
+
+/**
+ * A process of the pipeline under test: the product's processes that dev runs (not the producer, not a reader),
+ * but those without input in the chaos dataset.
+ */
+export type Role = Exclude<
+  {
+    [N in ServiceName]: (typeof PROCESSES)[N] extends { inDev: true; tooling: false } ? N : never;
+  }[ServiceName],
+  WithoutChaosInput
+>;
+
+const WITHOUT_CHAOS_INPUT: readonly ServiceName[] = ["baggage-messages"] satisfies WithoutChaosInput[];
 
 /** Every role, in registry order. */
 export const ROLES = (Object.keys(PROCESSES) as ServiceName[]).filter((name): name is Role =>
-  PROCESSES[name].inDev && !PROCESSES[name].tooling
+  PROCESSES[name].inDev && !PROCESSES[name].tooling && !WITHOUT_CHAOS_INPUT.includes(name)
 );
 type WorkerProcess = ChildProcess;
 
