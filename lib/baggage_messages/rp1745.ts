@@ -55,6 +55,8 @@ export interface BaggageMessage {
   readonly onward: readonly FlightElement[];
   /** Every tag, the consecutive ones of each `.N` expanded, in order. */
   readonly tags: readonly string[];
+  /** The line of the `.N` of each tag. */
+  readonly tagLines: readonly number[];
   readonly exceptions: readonly string[];
   readonly passenger: readonly string[] | null;
   readonly pnr: string | null;
@@ -86,17 +88,50 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 
 /** Parses `value` as one baggage message, or throws BaggageMessageError (an InvalidMessage). */
 export function parseBaggageMessage(value: Uint8Array | string, options: ParseOptions): BaggageMessage {
-  const size = typeof value === "string" ? value.length : value.byteLength;
+  const bytes = typeof value === "string" ? undefined : value;
+  const size = bytes?.byteLength ?? value.length;
   if (size > options.maxBytes) {
-    throw new InvalidMessage(`message of ${size} bytes exceeds MAX_MESSAGE_BYTES (${options.maxBytes})`);
+    const line = bytes
+      ? lineAt(bytes, options.maxBytes)
+      : (value as string).slice(0, options.maxBytes).split("\n").length;
+    throw new BaggageMessageError(
+      line,
+      `the message goes past MAX_MESSAGE_BYTES (${options.maxBytes}) here: it has ${size} bytes`,
+    );
   }
   let text: string;
   try {
-    text = typeof value === "string" ? value : decoder.decode(value);
+    text = bytes ? decoder.decode(bytes) : (value as string);
   } catch {
-    throw new InvalidMessage("value is not valid UTF-8");
+    throw new BaggageMessageError(firstUndecodableLine(bytes!), "not valid UTF-8");
   }
   return new MessageReader(text.split("\n"), options.messageSeconds * 1000).read();
+}
+
+const NEWLINE = 0x0a;
+
+/** The line (1-based) holding byte `offset` of `bytes`. */
+function lineAt(bytes: Uint8Array, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < bytes.byteLength; i++) if (bytes[i] === NEWLINE) line++;
+  return line;
+}
+
+/** The first line of `bytes` that is not valid UTF-8 (a multi-byte character never spans a newline). */
+function firstUndecodableLine(bytes: Uint8Array): number {
+  let start = 0;
+  let line = 1;
+  for (let i = 0; i <= bytes.byteLength; i++) {
+    if (i < bytes.byteLength && bytes[i] !== NEWLINE) continue;
+    try {
+      decoder.decode(bytes.subarray(start, i));
+    } catch {
+      return line;
+    }
+    start = i + 1;
+    line++;
+  }
+  return line;
 }
 
 class MessageReader {
@@ -107,6 +142,7 @@ class MessageReader {
   private outbound: FlightElement | null = null;
   private readonly onward: FlightElement[] = [];
   private readonly tags: string[] = [];
+  private readonly tagLines: number[] = [];
   private readonly tagSet = new Set<string>();
   private exceptions: string[] = [];
   private passenger: string[] | null = null;
@@ -132,7 +168,7 @@ class MessageReader {
       return i < lines.length ? clean(lines[i]!) : undefined;
     };
     const first = next();
-    if (first === undefined) throw new InvalidMessage("empty message");
+    if (first === undefined) throw new BaggageMessageError(1, "empty message");
     if (!(MESSAGE_TYPES as readonly string[]).includes(first)) {
       throw new BaggageMessageError(i + 1, `"${excerpt(first)}" is not a baggage message type (BSM, BTM, BPM, BUM)`);
     }
@@ -165,6 +201,7 @@ class MessageReader {
       outbound: this.outbound,
       onward: this.onward,
       tags: this.tags,
+      tagLines: this.tagLines,
       exceptions: this.exceptions,
       passenger: this.passenger,
       pnr: this.pnr,
@@ -204,7 +241,7 @@ class MessageReader {
         this.onward.push(this.flight(fields, number, fail));
         return;
       case "N":
-        this.addTags(fields, fail);
+        this.addTags(fields, number, fail);
         return;
       case "E":
         this.exceptions = codes(fields, "exception", fail);
@@ -261,7 +298,7 @@ class MessageReader {
     };
   }
 
-  private addTags(fields: readonly string[], fail: (problem: string) => never): void {
+  private addTags(fields: readonly string[], line: number, fail: (problem: string) => never): void {
     const field = fields[0] ?? "";
     const tag = field.slice(0, 10);
     const count = field.slice(10);
@@ -275,6 +312,7 @@ class MessageReader {
       if (this.tagSet.has(expanded)) fail(`tag ${expanded} is listed twice`);
       this.tagSet.add(expanded);
       this.tags.push(expanded);
+      this.tagLines.push(line);
     }
   }
 

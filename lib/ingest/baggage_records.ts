@@ -2,8 +2,13 @@
  * What the baggage-messages consumer does with each message: a BSM or BTM becomes one bag operation per tag (its
  * itinerary, added, changed or deleted); a BPM or BUM becomes one bag event per tag, kept for the bag's history.
  */
-import { InvalidMessage, type MessageLimits } from "../domain/validation.ts";
-import { type BaggageMessage, BaggageMessageError, parseBaggageMessage } from "../baggage_messages/rp1745.ts";
+import type { MessageLimits } from "../domain/validation.ts";
+import {
+  type BaggageMessage,
+  BaggageMessageError,
+  type FlightElement,
+  parseBaggageMessage,
+} from "../baggage_messages/rp1745.ts";
 
 /** One bag's itinerary as a BSM or BTM gives it. */
 export interface BagOperation {
@@ -14,6 +19,8 @@ export interface BagOperation {
   readonly flights: readonly string[];
   /** Exception codes (`.E`): RUSH, PRIO, CREW… */
   readonly exceptions: readonly string[];
+  /** The line of its `.N` in the message, for a refusal's reason. */
+  readonly line: number;
 }
 
 /** What a BPM or BUM says happened to a bag. */
@@ -35,21 +42,27 @@ export type BaggageRecord =
   | { readonly kind: "operations"; readonly type: "BSM" | "BTM"; readonly operations: readonly BagOperation[] }
   | { readonly kind: "events"; readonly type: "BPM" | "BUM"; readonly events: readonly BagEvent[] };
 
-/** Reads a Kafka value of the baggage-messages topic as what the consumer applies, or throws InvalidMessage. */
+/**
+ * Reads a Kafka value of the baggage-messages topic as what the consumer applies, or throws BaggageMessageError (an
+ * InvalidMessage) naming the line.
+ */
 export function baggageRecord(value: Uint8Array | null, messageSeconds: number, limits: MessageLimits): BaggageRecord {
-  if (value === null || value.byteLength === 0) throw new InvalidMessage("empty value");
+  if (value === null || value.byteLength === 0) throw new BaggageMessageError(1, "empty message");
   const message = parseBaggageMessage(value, { maxBytes: limits.maxMessageBytes, messageSeconds });
   if (message.type === "BSM" || message.type === "BTM") {
-    const flights = itineraryOf(message);
+    const elements = itineraryOf(message);
+    const flights = elements.map((flight) => flight.id);
     if (flights.length > limits.maxItineraryFlights) {
-      throw new InvalidMessage(
-        `itinerary of ${flights.length} flights exceeds MAX_ITINERARY_FLIGHTS (${limits.maxItineraryFlights})`,
+      throw new BaggageMessageError(
+        elements.at(-1)!.line,
+        `an itinerary of ${flights.length} flights exceeds MAX_ITINERARY_FLIGHTS (${limits.maxItineraryFlights})`,
       );
     }
     const deleting = message.action === "delete";
-    const operations = message.tags.map((tag): BagOperation => ({
+    const operations = message.tags.map((tag, i): BagOperation => ({
       action: message.action,
       tag,
+      line: message.tagLines[i]!,
       flights: deleting ? [] : flights,
       exceptions: deleting ? [] : message.exceptions,
     }));
@@ -76,7 +89,7 @@ export function baggageRecord(value: Uint8Array | null, messageSeconds: number, 
  * The itinerary a BSM or BTM gives: its inbound, outbound and onward flights, those it has, in order. A flight
  * repeated (the same flight as inbound and outbound) makes no sense for a bag and is an error.
  */
-function itineraryOf(message: BaggageMessage): string[] {
+function itineraryOf(message: BaggageMessage): FlightElement[] {
   const elements = [message.inbound, message.outbound, ...message.onward].filter((flight) => flight !== null);
   const seen = new Set<string>();
   for (const flight of elements) {
@@ -85,5 +98,5 @@ function itineraryOf(message: BaggageMessage): string[] {
     }
     seen.add(flight.id);
   }
-  return elements.map((flight) => flight.id);
+  return elements;
 }

@@ -131,7 +131,8 @@ export async function createBaggageStore(
       if (status === SCRIPT_CODES.APPLIED) {
         const refused: { offset: string; reason: string }[] = [];
         for (let i = 4; i + 1 < reply.length; i += 2) {
-          refused.push({ offset: String(reply[i]), reason: String(reply[i + 1]) });
+          const offset = String(reply[i]);
+          refused.push({ offset, reason: withLines(String(reply[i + 1]), request, offset) });
         }
         return { status: "applied", applied: appliedOrRecorded, inserted, refused };
       }
@@ -145,6 +146,20 @@ export async function createBaggageStore(
     return reply === null ? -1n : BigInt(reply);
   };
   return { store, recordedOffset };
+}
+
+/**
+ * The script's reason (`CHG for unknown tag 0125728359`, several joined by `; `) with the line of each tag's `.N` in
+ * the message at `offset`.
+ */
+function withLines(reason: string, request: StoreRequest<BaggageRecord>, offset: string): string {
+  const record = request.records.find((parsed) => parsed.offset === offset)?.record;
+  if (record?.kind !== "operations") return reason;
+  return reason.split("; ").map((part) => {
+    const tag = part.slice(part.lastIndexOf(" ") + 1);
+    const line = record.operations.find((operation) => operation.tag === tag)?.line;
+    return line === undefined ? part : `line ${line}: ${part}`;
+  }).join("; ");
 }
 
 /** The flight ids of a stored itinerary (a JSON array of validated ids). */

@@ -51,6 +51,7 @@ Deno.test("a published BSM (Avinor's ACI data dictionary): a local bag on SK4416
     version: { number: 1, source: "local", airport: "OSL" },
     outbound: { designator: "SK4416", date: "05FEB", airport: "TOS", class: "C", id: "SK4416-2026-02-05", line: 3 },
     tags: ["0117814872"],
+    tagLines: [4],
     exceptions: ["PRIO"],
     passenger: ["XXXXXXXX", "XXXXXXX"],
     weight: { unit: "P", pieces: 1, weight: null },
@@ -77,6 +78,7 @@ Deno.test("a published BPM (Avinor's ACI data dictionary): processed at a reader
     version: { number: 1, source: "local", airport: "OSL" },
     outbound: { designator: "SK4416", date: "05FEB", airport: "TOS", class: null, id: "SK4416-2026-02-05", line: 4 },
     tags: ["0117814872"],
+    tagLines: [5],
     processing: {
       fields: ["S", "BGFUSION", "CI621", "05FEB", "1059L", "LB9", "LB9"],
       location: "CI621",
@@ -268,7 +270,7 @@ Deno.test("unknown elements are kept with their line; elements read are validate
 });
 
 Deno.test("framing: the type, its END, nothing after it, and the size limit", () => {
-  assert.equal(reason(""), "empty message");
+  assert.equal(reason(""), "line 1: empty message");
   assert.equal(reason("BNS\nENDBNS"), 'line 1: "BNS" is not a baggage message type (BSM, BTM, BPM, BUM)');
   assert.equal(
     reason("BSM\n.V/1LLHR\n.F/BA0282/05FEB/LAX\n.N/0125728359001"),
@@ -288,12 +290,32 @@ Deno.test("framing: the type, its END, nothing after it, and the size limit", ()
         return (error as InvalidMessage).reason;
       }
     })(),
-    "value is not valid UTF-8",
+    "line 1: not valid UTF-8",
   );
   assert.throws(
     () => parseBaggageMessage("BSM".padEnd(200, " "), { maxBytes: 100, messageSeconds: FEB_4 }),
     (error: unknown) =>
-      error instanceof InvalidMessage && error.reason === "message of 200 bytes exceeds MAX_MESSAGE_BYTES (100)",
+      error instanceof InvalidMessage &&
+      error.reason === "line 1: the message goes past MAX_MESSAGE_BYTES (100) here: it has 200 bytes",
+  );
+  const binaryOnLine3 = new Uint8Array([...new TextEncoder().encode("BSM\n.V/1LLHR\n.F/"), 0xc3, 0x28]);
+  assert.equal(
+    (() => {
+      try {
+        parseBaggageMessage(binaryOnLine3, { maxBytes: 100, messageSeconds: FEB_4 });
+      } catch (error) {
+        return (error as InvalidMessage).reason;
+      }
+    })(),
+    "line 3: not valid UTF-8",
+  );
+  const oversized = new TextEncoder().encode(lines("BSM", ".V/1LLHR", ".F/BA0282/05FEB/LAX", ".P/" + "A".repeat(80)));
+  assert.throws(
+    () => parseBaggageMessage(oversized, { maxBytes: 60, messageSeconds: FEB_4 }),
+    (error: unknown) =>
+      error instanceof BaggageMessageError && error.line === 4 &&
+      error.reason ===
+        `line 4: the message goes past MAX_MESSAGE_BYTES (60) here: it has ${oversized.byteLength} bytes`,
   );
   assert.ok(new BaggageMessageError(3, "x") instanceof InvalidMessage);
 });

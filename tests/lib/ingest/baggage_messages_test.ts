@@ -201,7 +201,7 @@ Deno.test("a bad baggage message and a CHG or DEL of an unknown tag are dead-let
       [
         [badCount, 'line 4: .N tag count "00A" is not a number'],
         [truncated, "line 3: no ENDBSM after the last element"],
-        [unknownChange, "CHG for unknown tag 0000000001"],
+        [unknownChange, "line 5: CHG for unknown tag 0000000001"],
       ].sort(),
     );
     assert.deepEqual(await redis.hgetall(`bag:id:${TERMINATING}`), { flights: JSON.stringify([IN]) });

@@ -21,11 +21,13 @@ const OTHER = "BA0286-2027-01-15";
 /** When an unscheduled flight of 2027-01-15 expires: the end of its day plus the retention. */
 const EXPIRES = Date.UTC(2027, 0, 16) / 1000 + RETENTION;
 
+/** An operation, its tag's `.N` on line 3 of its message. */
 const op = (action: BagOperation["action"], tag: string, flights: string[], exceptions: string[] = []) => ({
   action,
   tag,
   flights,
   exceptions,
+  line: 3,
 });
 const bsm = (...operations: BagOperation[]): BaggageRecord => ({ kind: "operations", type: "BSM", operations });
 
@@ -120,8 +122,8 @@ Deno.test("a CHG or DEL of an unknown tag is refused, and the refusal is returne
       bsm(op("delete", "0000000002", []), op("delete", "0000000003", [])),
     ];
     const refused = [
-      { offset: "0", reason: "CHG for unknown tag 0000000001" },
-      { offset: "2", reason: "DEL for unknown tag 0000000002; DEL for unknown tag 0000000003" },
+      { offset: "0", reason: "line 3: CHG for unknown tag 0000000001" },
+      { offset: "2", reason: "line 3: DEL for unknown tag 0000000002; line 3: DEL for unknown tag 0000000003" },
     ];
     assert.deepEqual(await apply(chunk), { status: "applied", applied: 1, inserted: 1, refused });
     // A crash before the dead letters were sent: the group's offset is still before the chunk.
