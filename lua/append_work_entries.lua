@@ -14,11 +14,12 @@
 -- ARGV[7]      arrival time (Unix seconds) before which flights' revisions are forgotten, "0" for never:
 --              the scanner no longer publishes such flights, and the hash would otherwise grow forever
 -- ARGV[8..]    per message: offset, flight id, revision, arrival_time, scanned_at, bag count n, removed
---              bag count m, then n triples: bag id, departure_time (time or code), next flight id ("" when
---              none), then the m ids of the bags removed since the flight's previous revision
+--              bag count m, exceptions count k, then n triples: bag id, departure_time (time or code), next flight
+--              id ("" when none), then the m ids of the bags removed since the flight's previous revision, then k
+--              pairs: a bag id and its exceptions ("RUSH,PRIO"; only bags that have some)
 --
 -- Each bag gets an entry with flight_id, bag_id, arrival_time, departure_time, next_flight_id, revision,
--- scanned_at, partition, offset; each removed bag one with flight_id, bag_id, arrival_time, removed = 1,
+-- scanned_at, partition, offset, and exceptions when it has some; each removed bag one with flight_id, bag_id, arrival_time, removed = 1,
 -- revision, scanned_at, partition, offset (no departure_time or next_flight_id: the bag has none here).
 --
 -- Returns {APPLIED, messages handled, entries appended, entries skipped as duplicates} (removals included), or
@@ -38,23 +39,36 @@ local i = 8
 while i <= #ARGV do
   local offset, flight, revision = ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2])
   local arrival, scanned_at, bag_count = ARGV[i + 3], ARGV[i + 4], tonumber(ARGV[i + 5])
-  local removed_count = tonumber(ARGV[i + 6])
-  local first_bag = i + 7
+  local removed_count, exception_count = tonumber(ARGV[i + 6]), tonumber(ARGV[i + 7])
+  local first_bag = i + 8
   local first_removed = first_bag + 3 * bag_count
-  i = first_removed + removed_count
+  local first_exception = first_removed + removed_count
+  i = first_exception + 2 * exception_count
   if tonumber(offset) > mirrored_up_to then
     handled = handled + 1
     local highest = tonumber(redis.call('HGET', KEYS[3], flight) or '0')
     if revision <= highest then
       duplicates = duplicates + bag_count + removed_count
     else
-      for b = first_bag, first_removed - 1, 3 do
-        redis.call('XADD', KEYS[1], '*',
-          'flight_id', flight, 'bag_id', ARGV[b], 'arrival_time', arrival, 'departure_time', ARGV[b + 1],
-          'next_flight_id', ARGV[b + 2], 'revision', revision, 'scanned_at', scanned_at,
-          'partition', ARGV[6], 'offset', offset)
+      local exceptions = {}
+      for e = first_exception, i - 1, 2 do
+        exceptions[ARGV[e]] = ARGV[e + 1]
       end
-      for b = first_removed, i - 1 do
+      for b = first_bag, first_removed - 1, 3 do
+        local bag_exceptions = exceptions[ARGV[b]]
+        if bag_exceptions then
+          redis.call('XADD', KEYS[1], '*',
+            'flight_id', flight, 'bag_id', ARGV[b], 'arrival_time', arrival, 'departure_time', ARGV[b + 1],
+            'next_flight_id', ARGV[b + 2], 'revision', revision, 'scanned_at', scanned_at,
+            'partition', ARGV[6], 'offset', offset, 'exceptions', bag_exceptions)
+        else
+          redis.call('XADD', KEYS[1], '*',
+            'flight_id', flight, 'bag_id', ARGV[b], 'arrival_time', arrival, 'departure_time', ARGV[b + 1],
+            'next_flight_id', ARGV[b + 2], 'revision', revision, 'scanned_at', scanned_at,
+            'partition', ARGV[6], 'offset', offset)
+        end
+      end
+      for b = first_removed, first_exception - 1 do
         redis.call('XADD', KEYS[1], '*',
           'flight_id', flight, 'bag_id', ARGV[b], 'arrival_time', arrival, 'removed', '1',
           'revision', revision, 'scanned_at', scanned_at, 'partition', ARGV[6], 'offset', offset)

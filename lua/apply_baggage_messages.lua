@@ -9,7 +9,8 @@
 -- KEYS[5]      offsets:<topic>:refused:<p>        hash, offset -> why a CHG or DEL of it was refused (unknown tag),
 --                                                 kept until the consumer is known to have dead-lettered it
 -- KEYS[6..5+b]     bag:id:<tag>                   the b bags of the chunk
--- KEYS[6+b..]      flight:id:<id>                 the f flights of their stored and new itineraries
+-- KEYS[6+b..5+b+f]   flight:id:<id>               the f flights of their stored and new itineraries
+-- KEYS[6+b+f..]      flight:bag_exceptions:<id>   hash, bag -> its exceptions, of the same f flights in the same order
 -- ARGV[1]      partition
 -- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none (see upsert_flights.lua);
 --              the refusals at or below it were dead-lettered and are forgotten
@@ -28,6 +29,8 @@
 -- Returns {APPLIED, messages applied, bags inserted, marked, offset, reason, offset, reason, …} with the refusals of the chunk
 -- (a CHG or DEL of an unknown tag), those of a redelivery included; {BEHIND, recorded, 0, 0} when Redis is behind;
 -- {STALE, 0, 0, 0} when a bag's itinerary is not the one read (nothing written: read again and retry).
+-- A bag's exceptions (`.E`) are kept on its hash (field `exceptions`) and on each flight of its itinerary, where
+-- the scanner reads them with the manifest; they expire with the flight.
 -- An add of a stored bag replaces it. A manifest is rewritten once per chunk, however many of its bags change. Every
 -- due flight of a changed bag's old or new itinerary is marked: its work for the bag may change. A flight no
 -- schedule has come for yet (no arrival_time) expires at the time given, and is deleted when its manifest empties.
@@ -40,6 +43,7 @@ if applied_up_to < tonumber(ARGV[2]) then
 end
 local bag_count, flight_count = tonumber(ARGV[7]), tonumber(ARGV[8])
 local first_bag, first_flight = 6, 6 + bag_count
+local first_exceptions = first_flight + flight_count
 
 local function positions(list)
   local found = {}
@@ -95,6 +99,23 @@ local function manifest(position)
   return loaded
 end
 
+-- Whether a flight's exceptions hash exists (or is written): a bag without exceptions costs nothing where none are.
+local has_exceptions = {}
+local exceptions_written = {}
+local function set_exceptions(position, tag, codes)
+  local key = KEYS[first_exceptions + position - 1]
+  if has_exceptions[position] == nil then
+    has_exceptions[position] = redis.call('EXISTS', key) == 1
+  end
+  if codes ~= '' then
+    redis.call('HSET', key, tag, codes)
+    has_exceptions[position] = true
+    exceptions_written[position] = true
+  elseif has_exceptions[position] then
+    redis.call('HDEL', key, tag)
+  end
+end
+
 local touched = {}
 local function touch(list)
   for _, position in ipairs(list) do
@@ -142,6 +163,7 @@ for op = operations_from, #ARGV, 6 do
           m.on[tag] = nil
           m.changed = true
         end
+        set_exceptions(position, tag, '')
       end
     end
     for _, position in ipairs(new) do
@@ -151,6 +173,7 @@ for op = operations_from, #ARGV, 6 do
         m.ids[#m.ids + 1] = tag
         m.changed = true
       end
+      set_exceptions(position, tag, bag_exceptions)
     end
     touch(old)
     touch(new)
@@ -211,6 +234,9 @@ for position in pairs(touched) do
         redis.call('EXPIREAT', key, ARGV[flight_args + 2 * position])
       end
     end
+  end
+  if exceptions_written[position] then
+    redis.call('EXPIREAT', KEYS[first_exceptions + position - 1], ARGV[flight_args + 2 * position])
   end
   local arrival = tonumber(redis.call('ZSCORE', KEYS[3], id))
   if arrival and arrival >= due_from and arrival <= due_until then

@@ -8,6 +8,7 @@ import type { ArchivedMessage } from "./archived_messages.ts";
 import { dayOf, isoDay } from "./partitions.ts";
 import type { TransactionSql } from "../infra/postgres.ts";
 import { RecentArchiveDays } from "./recent_days.ts";
+import type { BaggageRecord } from "../ingest/baggage_records.ts";
 
 /** Which days hold rows of a bag or a flight (archive_days), each pair once. */
 class ArchiveDays {
@@ -55,7 +56,15 @@ export class ArchiveRows {
     arrivals: [] as number[],
     bags: [] as (string | null)[],
   };
-  readonly bags = { ids: [] as string[], flights: [] as string[] };
+  readonly bags = { ids: [] as string[], flights: [] as string[], messages: [] as (string | null)[] };
+  readonly events = {
+    bags: [] as string[],
+    messages: [] as string[],
+    flights: [] as (string | null)[],
+    whats: [] as string[],
+    locations: [] as (string | null)[],
+    eventAt: [] as (string | null)[],
+  };
   readonly workMessages: WorkMessage[] = [];
   readonly deadLetters = {
     reasons: [] as string[],
@@ -69,12 +78,13 @@ export class ArchiveRows {
   readonly sources = {
     flights: { at: [] as number[], offsets: [] as string[] },
     bags: { at: [] as number[], offsets: [] as string[] },
+    events: { at: [] as number[], offsets: [] as string[] },
     deadLetters: { at: [] as number[], offsets: [] as string[] },
   };
   /** The archive_days pairs insert() wrote. */
   readonly daysWritten: string[] = [];
   /** Rows per table, for the metrics (work_revisions once insert() has left out the republished revisions). */
-  readonly counts = { flight_versions: 0, bag_itineraries: 0, work_revisions: 0, dead_letters: 0 };
+  readonly counts = { flight_versions: 0, bag_itineraries: 0, work_revisions: 0, dead_letters: 0, bag_events: 0 };
 
   constructor(readonly topic: string, readonly partition: number) {}
 
@@ -97,11 +107,10 @@ export class ArchiveRows {
         break;
       }
       case "bag":
-        this.bags.ids.push(record.bag.id);
-        this.bags.flights.push(record.bag.flights.join(","));
-        this.push(this.sources.bags, record.at, offset);
-        this.archiveDays.add("bag", record.bag.id, day);
-        this.counts.bag_itineraries += 1;
+        this.addItinerary(record.bag.id, record.bag.flights, null, record.at, offset, day);
+        break;
+      case "baggage-message":
+        this.addBaggageMessage(record.message, record.at, offset, day);
         break;
       case "work":
         this.workMessages.push({ work: record.work, at: record.at, offset, day });
@@ -121,6 +130,46 @@ export class ArchiveRows {
       }
     }
     return true;
+  }
+
+  private addItinerary(
+    bag: string,
+    flights: readonly string[],
+    message: string | null,
+    at: number,
+    offset: string,
+    day: number,
+  ): void {
+    this.bags.ids.push(bag);
+    this.bags.flights.push(flights.join(","));
+    this.bags.messages.push(message);
+    this.push(this.sources.bags, at, offset);
+    this.archiveDays.add("bag", bag, day);
+    this.counts.bag_itineraries += 1;
+  }
+
+  /** A BSM or BTM is a version of each of its bags' itineraries; a BPM or BUM an event of each of its bags. */
+  private addBaggageMessage(message: BaggageRecord, at: number, offset: string, day: number): void {
+    if (message.kind === "operations") {
+      const action = { add: "", change: " CHG", delete: " DEL" } as const;
+      for (const operation of message.operations) {
+        const name = `${message.type}${action[operation.action]}`;
+        this.addItinerary(operation.tag, operation.flights, name, at, offset, day);
+      }
+      return;
+    }
+    const events = this.events;
+    for (const event of message.events) {
+      events.bags.push(event.tag);
+      events.messages.push(event.type);
+      events.flights.push(event.flight);
+      events.whats.push(event.what);
+      events.locations.push(event.where);
+      events.eventAt.push(event.at);
+      this.push(this.sources.events, at, offset);
+      this.archiveDays.add("bag", event.tag, day);
+      this.counts.bag_events += 1;
+    }
   }
 
   /** The chunk's work revisions (flight, revision, arrival), to look up in the archive. */
@@ -144,6 +193,7 @@ export class ArchiveRows {
       departures: [] as (number | null)[],
       nextFlights: [] as (string | null)[],
       removed: [] as string[],
+      exceptions: [] as (string | null)[],
       scannedAt: [] as number[],
       at: [] as number[],
       offsets: [] as string[],
@@ -162,6 +212,7 @@ export class ArchiveRows {
         rows.departures.push(departure);
         rows.nextFlights.push(next);
         rows.removed.push(removed);
+        rows.exceptions.push(work.exceptions?.[bag]?.join(",") ?? null);
         rows.scannedAt.push(work.scanned_at);
         rows.at.push(at);
         rows.offsets.push(offset);
@@ -199,21 +250,32 @@ export class ArchiveRows {
           as t(id, departure, arrival, bags, at, kafka_offset)`);
     }
     if (bags.ids.length > 0) {
-      queries.push(tx`insert into bag_itineraries (bag_id, flights, kafka_time, kafka_partition, kafka_offset)
-        select id, string_to_array(flights, ','), to_timestamp(at / 1000.0), ${p}, kafka_offset
-        from unnest(${bags.ids}::text[], ${bags.flights}::text[], ${sources.bags.at}::bigint[],
-          ${sources.bags.offsets}::bigint[]) as t(id, flights, at, kafka_offset)`);
+      queries.push(tx`insert into bag_itineraries (bag_id, flights, message, kafka_time, kafka_partition, kafka_offset)
+        select id, string_to_array(flights, ','), message, to_timestamp(at / 1000.0), ${p}, kafka_offset
+        from unnest(${bags.ids}::text[], ${bags.flights}::text[], ${bags.messages}::text[], ${sources.bags.at}::bigint[],
+          ${sources.bags.offsets}::bigint[]) as t(id, flights, message, at, kafka_offset)`);
+    }
+    const { events } = this;
+    if (events.bags.length > 0) {
+      queries.push(tx`insert into bag_events (bag_id, message, flight_id, what, location, event_at, kafka_time,
+          kafka_partition, kafka_offset)
+        select bag, message, flight, what, location, event_at::timestamptz, to_timestamp(at / 1000.0), ${p}, kafka_offset
+        from unnest(${events.bags}::text[], ${events.messages}::text[], ${events.flights}::text[],
+          ${events.whats}::text[], ${events.locations}::text[], ${events.eventAt}::text[],
+          ${sources.events.at}::bigint[], ${sources.events.offsets}::bigint[])
+          as t(bag, message, flight, what, location, event_at, at, kafka_offset)`);
     }
     const work = this.workRows(archived.revisions);
     if (work.flights.length > 0) {
       queries.push(tx`insert into work_revisions (flight_id, bag_id, revision, arrival_at, arrival_time, departure_time,
-          next_flight_id, removed, scanned_at, kafka_time, kafka_partition, kafka_offset)
-        select flight, bag, revision, to_timestamp(arrival), arrival, departure, next_flight, removed::boolean, scanned_at,
-          to_timestamp(at / 1000.0), ${p}, kafka_offset
+          next_flight_id, removed, exceptions, scanned_at, kafka_time, kafka_partition, kafka_offset)
+        select flight, bag, revision, to_timestamp(arrival), arrival, departure, next_flight, removed::boolean,
+          string_to_array(exceptions, ','), scanned_at, to_timestamp(at / 1000.0), ${p}, kafka_offset
         from unnest(${work.flights}::text[], ${work.bags}::text[], ${work.revisions}::bigint[],
           ${work.arrivals}::float8[], ${work.departures}::float8[], ${work.nextFlights}::text[],
-          ${work.removed}::text[], ${work.scannedAt}::float8[], ${work.at}::bigint[], ${work.offsets}::bigint[])
-          as t(flight, bag, revision, arrival, departure, next_flight, removed, scanned_at, at, kafka_offset)`);
+          ${work.removed}::text[], ${work.exceptions}::text[], ${work.scannedAt}::float8[], ${work.at}::bigint[],
+          ${work.offsets}::bigint[])
+          as t(flight, bag, revision, arrival, departure, next_flight, removed, exceptions, scanned_at, at, kafka_offset)`);
     }
     if (deadLetters.reasons.length > 0) queries.push(...this.insertDeadLetters(tx));
     const days = { kinds: [] as string[], ids: [] as string[], days: [] as string[] };

@@ -3,6 +3,7 @@
  * with the Kafka time that brought it. A message the input consumers rejected is not a version of
  * anything: it is archived from the dead-letter topic, with its reason, and skipped here.
  */
+import { type BaggageRecord, baggageRecord } from "../ingest/baggage_records.ts";
 import type { KafkaMessage } from "kafkajs";
 import { type Bag, parseBag } from "../domain/bag.ts";
 import { type FlightMessage, parseFlight } from "../domain/flight.ts";
@@ -10,7 +11,7 @@ import { InvalidMessage, type MessageLimits } from "../domain/validation.ts";
 import { type FlightWork, parseFlightWork } from "../domain/work.ts";
 
 /** The topics the archiver reads, by what their messages are. */
-export type ArchivedKind = "flight" | "bag" | "work" | "dead-letter";
+export type ArchivedKind = "flight" | "bag" | "baggage-message" | "work" | "dead-letter";
 
 /** A dead-letter topic's message: why it was rejected and where it came from. */
 export interface DeadLetter {
@@ -26,6 +27,7 @@ export interface DeadLetter {
 export type ArchivedMessage =
   | { readonly kind: "flight"; readonly at: number; readonly flight: FlightMessage }
   | { readonly kind: "bag"; readonly at: number; readonly bag: Bag }
+  | { readonly kind: "baggage-message"; readonly at: number; readonly message: BaggageRecord }
   | { readonly kind: "work"; readonly at: number; readonly work: FlightWork }
   | { readonly kind: "dead-letter"; readonly at: number; readonly deadLetter: DeadLetter }
   | { readonly kind: "skipped"; readonly reason: string };
@@ -52,6 +54,8 @@ export function archivedMessage(kind: ArchivedKind, message: KafkaMessage, limit
         return { kind, at, flight: parseFlight(value, limits, Math.floor(at / 1000)) };
       case "bag":
         return { kind, at, bag: parseBag(value, limits) };
+      case "baggage-message":
+        return { kind, at, message: baggageRecord(value, at / 1000, limits) };
       case "work":
         return { kind, at, work: parseFlightWork(value, limits) };
       case "dead-letter": {

@@ -25,12 +25,15 @@ const RETENTION_CHECK_MS = 3_600_000;
 
 /** The archived topics, by what their messages are. */
 export function archivedTopics(config: Config): [string, ArchivedKind][] {
-  const { flights, bags, work } = config.topics;
+  const { flights, bags, baggageMessages, work } = config.topics;
   return [
     [flights, "flight"],
     [bags, "bag"],
+    [baggageMessages, "baggage-message"],
     [work, "work"],
-    ...[flights, bags, work].map((topic): [string, ArchivedKind] => [deadLetterTopic(topic), "dead-letter"]),
+    ...[flights, bags, baggageMessages, work].map((
+      topic,
+    ): [string, ArchivedKind] => [deadLetterTopic(topic), "dead-letter"]),
   ];
 }
 
@@ -115,7 +118,7 @@ export async function startArchiver(context: ServiceContext<"kafka" | "postgres"
       logger: logger.child({ topic }),
     });
   });
-  for (const table of ["flight_versions", "bag_itineraries", "work_revisions", "dead_letters"]) {
+  for (const table of ["flight_versions", "bag_itineraries", "work_revisions", "dead_letters", "bag_events"]) {
     metrics.rows.inc({ table }, 0);
   }
   await Promise.all(consumers.map((consumer) => consumer.start()));

@@ -7,6 +7,8 @@ import type { Sql } from "../infra/postgres.ts";
 /** A version of a bag's itinerary, with the Kafka time and offset of the message that brought it. */
 export interface ItineraryVersion {
   readonly flights: string[];
+  /** The baggage message that gave it (BSM, BTM, with CHG or DEL), absent for the bags topic's JSON. */
+  readonly message?: string;
   readonly at: string;
   readonly partition: number;
   readonly offset: number;
@@ -22,6 +24,20 @@ export interface BagWork {
   readonly next_flight_id: string | null;
   readonly removed: boolean;
   readonly scanned_at: number;
+  /** The bag's exceptions in that revision (RUSH, PRIO…), absent when none. */
+  readonly exceptions?: string[];
+}
+
+/** What a BPM or BUM said happened to the bag. */
+export interface BagEventRecord {
+  readonly message: string;
+  readonly flight_id: string | null;
+  readonly what: string;
+  readonly location: string | null;
+  /** When it happened (ISO 8601, UTC), null when the message gave no UTC time. */
+  readonly event_at: string | null;
+  /** The Kafka time of the message. */
+  readonly at: string;
 }
 
 /** GET /bags/<id>. */
@@ -29,6 +45,8 @@ export interface BagHistory {
   readonly id: string;
   readonly itineraries: ItineraryVersion[];
   readonly work: BagWork[];
+  /** Its bag events (BPM, BUM), in Kafka time order. */
+  readonly events: BagEventRecord[];
 }
 
 /** A version of a flight, as a message of the flights topic gave it. */
@@ -75,21 +93,38 @@ export async function bagHistory(sql: Sql, id: string): Promise<BagHistory | und
   const days = await daysOf(sql, "bag", id);
   if (days === undefined) return undefined;
   const { from, to } = days;
-  const itineraries = await sql<{ flights: string[]; at: Date; partition: number; offset: string }[]>`
-    select flights, kafka_time as at, kafka_partition as partition, kafka_offset as offset
+  const itineraries = await sql<
+    { flights: string[]; message: string | null; at: Date; partition: number; offset: string }[]
+  >`
+    select flights, message, kafka_time as at, kafka_partition as partition, kafka_offset as offset
     from bag_itineraries
     where bag_id = ${id} and kafka_time >= ${from} and kafka_time < ${to}
     order by kafka_time, kafka_partition, kafka_offset`;
   const work = await sql<WorkRow[]>`
     select flight_id, revision, arrival_time, departure_time,
-      next_flight_id, removed, scanned_at
+      next_flight_id, removed, exceptions, scanned_at
     from work_revisions
     where bag_id = ${id} and arrival_at >= ${from} and arrival_at < ${to}
     order by scanned_at, flight_id, revision`;
+  const events = await sql<
+    {
+      message: string;
+      flight_id: string | null;
+      what: string;
+      location: string | null;
+      event_at: Date | null;
+      at: Date;
+    }[]
+  >`
+    select message, flight_id, what, location, event_at, kafka_time as at
+    from bag_events
+    where bag_id = ${id} and kafka_time >= ${from} and kafka_time < ${to}
+    order by kafka_time, kafka_partition, kafka_offset`;
   return {
     id,
     itineraries: itineraries.map((row) => ({
       flights: row.flights,
+      ...(row.message === null ? {} : { message: row.message }),
       at: row.at.toISOString(),
       partition: row.partition,
       offset: Number(row.offset),
@@ -102,6 +137,15 @@ export async function bagHistory(sql: Sql, id: string): Promise<BagHistory | und
       next_flight_id: row.next_flight_id,
       removed: row.removed,
       scanned_at: Number(row.scanned_at),
+      ...(row.exceptions === null ? {} : { exceptions: row.exceptions }),
+    })),
+    events: events.map((row) => ({
+      message: row.message,
+      flight_id: row.flight_id,
+      what: row.what,
+      location: row.location,
+      event_at: row.event_at === null ? null : row.event_at.toISOString(),
+      at: row.at.toISOString(),
     })),
   };
 }
@@ -114,6 +158,7 @@ interface WorkRow {
   readonly departure_time: number | null;
   readonly next_flight_id: string | null;
   readonly removed: boolean;
+  readonly exceptions?: string[] | null;
   readonly scanned_at: string;
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from "../infra/log.ts";
 import archive0001 from "./migrations/0001_archive.sql" with { type: "text" };
 import cheaperIndexes0002 from "./migrations/0002_cheaper_indexes.sql" with { type: "text" };
 import optionalManifest0003 from "./migrations/0003_optional_manifest.sql" with { type: "text" };
+import baggageMessages0004 from "./migrations/0004_baggage_messages.sql" with { type: "text" };
 
 /** A migration: its version (the file's number), its name and its SQL. */
 export interface Migration {
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "0001_archive.sql", sql: archive0001 },
   { version: 2, name: "0002_cheaper_indexes.sql", sql: cheaperIndexes0002 },
   { version: 3, name: "0003_optional_manifest.sql", sql: optionalManifest0003 },
+  { version: 4, name: "0004_baggage_messages.sql", sql: baggageMessages0004 },
 ];
 
 /** The advisory lock the migrations hold (any constant unique to this project). */

@@ -6,7 +6,13 @@
 import type { Sql } from "../infra/postgres.ts";
 
 /** The tables partitioned by day, with the column that decides a row's day. */
-export const DAY_TABLES = ["flight_versions", "bag_itineraries", "work_revisions", "dead_letters"] as const;
+export const DAY_TABLES = [
+  "flight_versions",
+  "bag_itineraries",
+  "work_revisions",
+  "dead_letters",
+  "bag_events",
+] as const;
 /** The index of which days hold an id, partitioned by month. */
 export const MONTH_TABLE = "archive_days";
 

@@ -37,12 +37,22 @@ export function bagTimeline(history: BagHistory): string {
   const lines: Line[] = [
     ...history.itineraries.map((version) => ({
       ms: Date.parse(version.at),
-      text: `itinerary ${version.flights.length === 0 ? "(no flights)" : version.flights.join(" > ")}`,
+      text: version.message?.endsWith(" DEL")
+        ? `deleted (${version.message})`
+        : `itinerary ${version.flights.length === 0 ? "(no flights)" : version.flights.join(" > ")}${
+          version.message === undefined ? "" : ` (${version.message})`
+        }`,
     })),
     ...history.work.map((work) => ({
       ms: work.scanned_at * 1000,
       text: `arriving on ${work.flight_id} at ${utc(work.arrival_time)} (revision ${work.revision}): ${
         routingText(work.departure_time, work.next_flight_id)
+      }${work.exceptions === undefined ? "" : ` [${work.exceptions.join(", ")}]`}`,
+    })),
+    ...(history.events ?? []).map((event) => ({
+      ms: Date.parse(event.event_at ?? event.at),
+      text: `${event.message}: ${event.what}${event.flight_id === null ? "" : ` for ${event.flight_id}`}${
+        event.location === null ? "" : ` at ${event.location}`
       }`,
     })),
   ];

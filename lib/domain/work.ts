@@ -63,6 +63,11 @@ export interface FlightWork {
    * that revision's order. Absent from messages published before the field existed: parsed as `[]`.
    */
   readonly removed_bags: readonly string[];
+  /**
+   * The exceptions (`.E` of a baggage message: RUSH, PRIO, CREW…) of the bags that have some, by bag; absent when
+   * none has.
+   */
+  readonly exceptions?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The content of a flight's work, without revision, scan time or what it removed. */
@@ -85,10 +90,15 @@ export function maxWorkMessageBytes(limits: Pick<MessageLimits, "maxBagsPerFligh
 /** A digest of the content: equal digests mean nothing changed for the readers. */
 export function workDigest(content: WorkContent): string {
   const bagIds = Object.keys(content.bags).sort();
-  const canonical = JSON.stringify([
+  const parts: unknown[] = [
     content.arrival_time,
     bagIds.map((bag) => [bag, content.bags[bag], content.next_flights[bag] ?? null]),
-  ]);
+  ];
+  // Only when there are some, so that the digests of work without exceptions stay what they were.
+  if (content.exceptions !== undefined) {
+    parts.push(Object.keys(content.exceptions).sort().map((bag) => [bag, content.exceptions![bag]]));
+  }
+  const canonical = JSON.stringify(parts);
   return createHash("sha1").update(canonical).digest("base64");
 }
 
@@ -128,6 +138,7 @@ export function parseFlightWork(value: Uint8Array | null, limits: MessageLimits)
   for (const bag of removed) {
     if (Object.hasOwn(bags, bag)) throw new InvalidMessage(`'removed_bags' lists ${bag}, which 'bags' lists too`);
   }
+  const exceptions = object.exceptions === undefined ? undefined : requireExceptions(object.exceptions, bags);
   return {
     id,
     arrival_time: arrival,
@@ -136,7 +147,25 @@ export function parseFlightWork(value: Uint8Array | null, limits: MessageLimits)
     revision,
     scanned_at: scannedAt,
     removed_bags: removed,
+    ...(exceptions === undefined ? {} : { exceptions }),
   };
+}
+
+const EXCEPTION_CODE = /^[A-Z0-9]{2,8}$/;
+
+/** `exceptions`: for bags of `bags`, a non-empty list of codes each. */
+function requireExceptions(value: unknown, bags: Record<string, unknown>): Record<string, string[]> {
+  const exceptions = requireObject(value, "exceptions");
+  for (const [bag, codes] of Object.entries(exceptions)) {
+    if (!Object.hasOwn(bags, bag)) throw new InvalidMessage(`'exceptions' lists ${bag}, which 'bags' does not`);
+    if (
+      !Array.isArray(codes) || codes.length === 0 ||
+      codes.some((code) => typeof code !== "string" || !EXCEPTION_CODE.test(code))
+    ) {
+      throw new InvalidMessage(`'exceptions.${bag}' must be a list of 2-8 capital letters or digits`);
+    }
+  }
+  return exceptions as Record<string, string[]>;
 }
 
 function requireNumber(value: unknown, field: string): number {

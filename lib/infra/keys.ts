@@ -6,6 +6,11 @@
 
 /** Hash of one flight: departure_time, arrival_time, bags (JSON array). */
 export const flightKey = (flightId: string) => `flight:id:${flightId}`;
+/**
+ * Hash: bag id -> its exceptions ("RUSH,PRIO"), for the bags of flight `flightId`'s manifest that baggage messages gave
+ * some (lua/apply_baggage_messages.lua); the scanner puts them into the work message. Expires with the flight's day.
+ */
+export const flightBagExceptionsKey = (flightId: string) => `flight:bag_exceptions:${flightId}`;
 /** Hash of one bag: flights (JSON array, in itinerary order). */
 export const bagKey = (bagId: string) => `bag:id:${bagId}`;
 /** Sorted set of flight ids scored by arrival time. */

@@ -10,6 +10,7 @@ import {
   BAG_COUNT,
   bagKey,
   FLIGHT_ARRIVALS,
+  flightBagExceptionsKey,
   flightKey,
   refusedOffsetsKey,
   WORK_MARKS,
@@ -106,6 +107,7 @@ export async function createBaggageStore(
       refusedOffsetsKey(topic, request.partition),
       ...bags.values.map(bagKey),
       ...flights.values.map(flightKey),
+      ...flights.values.map(flightBagExceptionsKey),
     ];
     const args = [
       request.partition,

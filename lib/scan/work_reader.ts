@@ -13,7 +13,15 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import { nextDeparture, type WorkContent } from "../domain/work.ts";
-import { arrivalHour, bagKey, dueBagsKey, dueKeysExpiry, dueNextFlightsKey, flightKey } from "../infra/keys.ts";
+import {
+  arrivalHour,
+  bagKey,
+  dueBagsKey,
+  dueKeysExpiry,
+  dueNextFlightsKey,
+  flightBagExceptionsKey,
+  flightKey,
+} from "../infra/keys.ts";
 import { UnreadableData } from "../infra/errors.ts";
 import { scriptsOf } from "../infra/scripts.ts";
 
@@ -67,11 +75,10 @@ export async function readFlightWork(
   flightIds: readonly string[],
   record?: RecordDue,
 ): Promise<FlightWorkContent[]> {
-  const flights = await pipelined(
-    redis,
-    flightIds,
-    (pipeline, id) => pipeline.hmget(flightKey(id), "arrival_time", "bags"),
-  );
+  const [flights, exceptionReplies] = await Promise.all([
+    pipelined(redis, flightIds, (pipeline, id) => pipeline.hmget(flightKey(id), "arrival_time", "bags")),
+    pipelined(redis, flightIds, (pipeline, id) => pipeline.hgetall(flightBagExceptionsKey(id))),
+  ]);
   const unreadable = new Map<number, UnreadableFlight>();
   const manifests = flights.map((reply, index) => {
     const [arrival, bags] = reply as [string | null, string | null];
@@ -139,8 +146,29 @@ export async function readFlightWork(
       bags[bag] = value;
       nextFlights[bag] = nextFlight;
     }
-    return { id: flightId, arrival_time: manifest.arrival, bags, next_flights: nextFlights };
+    const exceptions = exceptionsOf(manifest.bags, exceptionReplies[index] as Record<string, string>);
+    return {
+      id: flightId,
+      arrival_time: manifest.arrival,
+      bags,
+      next_flights: nextFlights,
+      ...(exceptions === undefined ? {} : { exceptions }),
+    };
   });
+}
+
+/** The exceptions of the manifest's bags that have some (`stored`: bag -> "RUSH,PRIO"), or undefined when none has. */
+function exceptionsOf(
+  manifest: readonly string[],
+  stored: Record<string, string>,
+): Record<string, string[]> | undefined {
+  let exceptions: Record<string, string[]> | undefined;
+  for (const bag of manifest) {
+    const codes = stored[bag];
+    if (codes === undefined || codes === "") continue;
+    (exceptions ??= {})[bag] = codes.split(",");
+  }
+  return exceptions;
 }
 
 /** Keys per read script call: a script blocks Redis, so each call stays well under a millisecond. */

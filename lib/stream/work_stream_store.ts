@@ -54,6 +54,7 @@ export function createWorkStreamStore(
     for (const { offset, record } of request.records) {
       const bags = Object.entries(record.bags);
       const removed = record.removed_bags;
+      const exceptions = Object.entries(record.exceptions ?? {});
       args.push(
         offset,
         record.id,
@@ -62,9 +63,11 @@ export function createWorkStreamStore(
         record.scanned_at,
         bags.length,
         removed.length,
+        exceptions.length,
       );
       for (const [bag, departure] of bags) args.push(bag, departure, record.next_flights[bag] ?? "");
       for (const bag of removed) args.push(bag);
+      for (const [bag, codes] of exceptions) args.push(bag, codes.join(","));
     }
     return { keys, args };
   };

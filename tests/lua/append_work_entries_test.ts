@@ -8,12 +8,13 @@ const STREAM = "stream:test-append";
 const KEYS = [STREAM, bridgeOffsetsKey(STREAM), bridgeRevisionsKey(STREAM), bridgeRevisionArrivalsKey(STREAM)];
 const ARRIVAL = 1_800_000_300;
 
-/** One work message's ARGV: header, bag triples, then the removed bag ids. */
+/** One work message's ARGV: header, bag triples, the removed bag ids, then bag and exceptions pairs. */
 function message(
   offset: number,
   revision: number,
   bags: [string, number, string][],
   removed: string[],
+  exceptions: [string, string][] = [],
 ): (string | number)[] {
   return [
     offset,
@@ -23,8 +24,10 @@ function message(
     1_800_000_000 + revision,
     bags.length,
     removed.length,
+    exceptions.length,
     ...bags.flat(),
     ...removed,
+    ...exceptions.flat(),
   ];
 }
 
@@ -103,6 +106,24 @@ Deno.test("append_work_entries.lua writes no removal when Redis is behind the re
     assert.deepEqual(await append([removal], 5, 4), [-20, -1, 0, 0]);
     assert.deepEqual(await entries(), []);
     assert.deepEqual(await bridgeState(redis), { offsets: {}, revisions: {} });
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("append_work_entries.lua adds the exceptions of a bag that has some (RUSH, PRIO) to its entry", async () => {
+  const { redis, append, entries } = await setup();
+  try {
+    const bags: [string, number, string][] = [["0125728359", 1_800_007_200, "BA0282-2027-01-15"], [
+      "0125728360",
+      0,
+      "",
+    ]];
+    await append([message(0, 1, bags, [], [["0125728359", "RUSH,PRIO"]])], 0);
+    assert.deepEqual(await entries(), [
+      [...bagEntry("0125728359", "1800007200", "BA0282-2027-01-15", 1, 0), "exceptions", "RUSH,PRIO"],
+      bagEntry("0125728360", "0", "", 1, 0),
+    ]);
   } finally {
     await redis.quit();
   }

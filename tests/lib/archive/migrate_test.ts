@@ -9,6 +9,7 @@ Deno.test("applyMigrations() applies each migration once, records it, and refuse
       "0001_archive.sql",
       "0002_cheaper_indexes.sql",
       "0003_optional_manifest.sql",
+      "0004_baggage_messages.sql",
     ]);
     assert.deepEqual(await applyMigrations(schema.sql), []);
     const recorded = await schema.sql`select version, name from schema_migrations order by version`;
@@ -16,6 +17,7 @@ Deno.test("applyMigrations() applies each migration once, records it, and refuse
       { version: 1, name: "0001_archive.sql" },
       { version: 2, name: "0002_cheaper_indexes.sql" },
       { version: 3, name: "0003_optional_manifest.sql" },
+      { version: 4, name: "0004_baggage_messages.sql" },
     ]);
     const tables = await schema.sql`select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = ${schema.name} and c.relkind = 'r' order by 1`;
@@ -25,6 +27,7 @@ Deno.test("applyMigrations() applies each migration once, records it, and refuse
       where n.nspname = ${schema.name} order by 1`;
     assert.deepEqual(partitioned.map((row) => row.relname), [
       "archive_days",
+      "bag_events",
       "bag_itineraries",
       "dead_letters",
       "flight_versions",
@@ -41,7 +44,12 @@ Deno.test("applyMigrations() run by two replicas at once applies each migration 
   const schema = await testSchema();
   try {
     const results = await Promise.all([applyMigrations(schema.sql), applyMigrations(schema.sql)]);
-    assert.deepEqual(results.flat(), ["0001_archive.sql", "0002_cheaper_indexes.sql", "0003_optional_manifest.sql"]);
+    assert.deepEqual(results.flat(), [
+      "0001_archive.sql",
+      "0002_cheaper_indexes.sql",
+      "0003_optional_manifest.sql",
+      "0004_baggage_messages.sql",
+    ]);
   } finally {
     await schema.drop();
   }
@@ -57,7 +65,11 @@ Deno.test("an archive made by the first migration gets the second's indexes, its
       insert into work_revisions values ('FL_1', 'BAG_1', 1, '2026-02-05 10:00:00+00', 1770285600, 0, null, false,
         1770285000, '2026-02-05 09:50:00+00', 0, 7);
       insert into archive_days values ('bag', 'BAG_1', '2026-02-05')`);
-    assert.deepEqual(await applyMigrations(schema.sql), ["0002_cheaper_indexes.sql", "0003_optional_manifest.sql"]);
+    assert.deepEqual(await applyMigrations(schema.sql), [
+      "0002_cheaper_indexes.sql",
+      "0003_optional_manifest.sql",
+      "0004_baggage_messages.sql",
+    ]);
     const indexes = await schema.sql`select indexname, indexdef from pg_indexes
       where schemaname = ${schema.name} and tablename in ('work_revisions', 'archive_days') order by 1`;
     assert.deepEqual(indexes.map((row) => [row.indexname, row.indexdef.replace(/ ON .*USING/, " USING")]), [

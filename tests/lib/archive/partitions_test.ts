@@ -15,6 +15,8 @@ Deno.test("Partitions.ensure() creates one partition per day of each table and o
     assert.deepEqual((await listPartitions(schema.sql)).map((p) => p.name).sort(), [
       "archive_days_p202601",
       "archive_days_p202602",
+      "bag_events_p20260131",
+      "bag_events_p20260201",
       "bag_itineraries_p20260131",
       "bag_itineraries_p20260201",
       "dead_letters_p20260131",
@@ -39,10 +41,12 @@ Deno.test("dropPartitionsBefore() drops the partitions wholly before the cutoff 
     const partitions = new Partitions(schema.sql);
     await partitions.ensure([day("2026-01-30"), day("2026-01-31"), day("2026-02-01")]);
     for (const iso of ["2026-01-30T23:59:59Z", "2026-01-31T00:00:00Z", "2026-02-01T12:00:00Z"]) {
-      await schema.sql`insert into bag_itineraries values (${`BAG_${iso}`}, '{FL_A}', ${iso}, 0, 0)`;
+      await schema.sql`insert into bag_itineraries (bag_id, flights, kafka_time, kafka_partition, kafka_offset)
+        values (${`BAG_${iso}`}, '{FL_A}', ${iso}, 0, 0)`;
     }
     const dropped = await dropPartitionsBefore(schema.sql, day("2026-01-31"));
     assert.deepEqual(dropped, [
+      "bag_events_p20260130",
       "bag_itineraries_p20260130",
       "dead_letters_p20260130",
       "flight_versions_p20260130",
@@ -53,6 +57,7 @@ Deno.test("dropPartitionsBefore() drops the partitions wholly before the cutoff 
     // archive_days' January partition holds days up to the 31st, which is still kept.
     assert.deepEqual(await dropPartitionsBefore(schema.sql, day("2026-02-01")), [
       "archive_days_p202601",
+      "bag_events_p20260131",
       "bag_itineraries_p20260131",
       "dead_letters_p20260131",
       "flight_versions_p20260131",

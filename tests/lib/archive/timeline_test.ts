@@ -44,6 +44,7 @@ Deno.test("bagTimeline() lists itinerary versions and work revisions in time ord
         scanned_at: 1_796_206_000,
       },
     ],
+    events: [],
   });
   assert.equal(
     text,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { maxWorkMessageBytes, parseFlightWork } from "../../../lib/domain/work.ts";
+import { maxWorkMessageBytes, parseFlightWork, workDigest } from "../../../lib/domain/work.ts";
 import { InvalidMessage, type MessageLimits } from "../../../lib/domain/validation.ts";
 
 const LIMITS: MessageLimits = {
@@ -77,5 +77,33 @@ Deno.test("parseFlightWork() accepts the largest valid flight's work beyond MAX_
     new InvalidMessage(
       `work message of ${tooLarge.byteLength} bytes exceeds the largest valid one (${maxWorkMessageBytes(LIMITS)})`,
     ),
+  );
+});
+
+Deno.test("parseFlightWork() reads the exceptions of bags that have some, and rejects any other", () => {
+  const rush = { ...work, removed_bags: [], exceptions: { BAG_A: ["RUSH", "PRIO"] } };
+  assert.deepEqual(parseFlightWork(encode(rush), LIMITS), rush);
+  const reason = (exceptions: unknown) => {
+    try {
+      parseFlightWork(encode({ ...work, exceptions }), LIMITS);
+    } catch (error) {
+      return (error as InvalidMessage).reason;
+    }
+  };
+  assert.equal(reason({ BAG_Z: ["RUSH"] }), "'exceptions' lists BAG_Z, which 'bags' does not");
+  assert.equal(reason({ BAG_A: [] }), "'exceptions.BAG_A' must be a list of 2-8 capital letters or digits");
+  assert.equal(reason({ BAG_A: ["rush"] }), "'exceptions.BAG_A' must be a list of 2-8 capital letters or digits");
+  assert.equal(reason({ BAG_A: [12] }), "'exceptions.BAG_A' must be a list of 2-8 capital letters or digits");
+});
+
+Deno.test("workDigest() is unchanged for work without exceptions and changes with them", () => {
+  const content = { id: "FL_1", arrival_time: 1_800_000_300, bags: { BAG_A: 0 }, next_flights: { BAG_A: null } };
+  // sha1 of [arrival, [[bag, value, next]]], as before exceptions existed: no flight is republished for them.
+  const before = "83W4hpj2CZO42CEJJ6AAorSwxGE=";
+  assert.equal(workDigest(content), before);
+  assert.notEqual(workDigest({ ...content, exceptions: { BAG_A: ["RUSH"] } }), before);
+  assert.notEqual(
+    workDigest({ ...content, exceptions: { BAG_A: ["RUSH"] } }),
+    workDigest({ ...content, exceptions: { BAG_A: ["PRIO"] } }),
   );
 });

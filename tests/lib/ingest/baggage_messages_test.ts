@@ -144,7 +144,7 @@ Deno.test("BSMs for a transfer, a terminating, a local bag and one whose next fl
   }
 });
 
-Deno.test("a CHG moves a bag to another flight and its work is corrected; a DEL removes a bag from the work", async () => {
+Deno.test("a CHG moves a bag to another flight and its work is corrected, with its new exceptions; a DEL removes a bag from the work", async () => {
   const config = testConfig("baggage-messages");
   const { redis, kafka, scanner, close } = await pipeline(config);
   try {
@@ -154,7 +154,14 @@ Deno.test("a CHG moves a bag to another flight and its work is corrected; a DEL 
     await waitApplied(redis, config.topics.baggageMessages, 2);
     await scanner.scan.scan(T);
     await produce(kafka, config.topics.baggageMessages, [
-      bsm("CHG", ".V/1TLHR", element("I", "BA0117", "JFK"), element("F", "BA0282", "LAX"), `.N/${TRANSFER}001`),
+      bsm(
+        "CHG",
+        ".V/1TLHR",
+        element("I", "BA0117", "JFK"),
+        element("F", "BA0282", "LAX"),
+        `.N/${TRANSFER}001`,
+        ".E/RUSH/PRIO",
+      ),
       bsm("DEL", ".V/1XLHR", `.N/${TERMINATING}001`),
     ], byTag);
     await waitApplied(redis, config.topics.baggageMessages, 4);
@@ -166,6 +173,7 @@ Deno.test("a CHG moves a bag to another flight and its work is corrected; a DEL 
         arrival_time: T + 500,
         bags: { [TRANSFER]: 0 },
         next_flights: { [TRANSFER]: null },
+        exceptions: { [TRANSFER]: ["RUSH", "PRIO"] },
         revision: 2,
         removed_bags: [],
       },
@@ -174,6 +182,7 @@ Deno.test("a CHG moves a bag to another flight and its work is corrected; a DEL 
         arrival_time: T + 300,
         bags: { [TRANSFER]: T - 1800 },
         next_flights: { [TRANSFER]: OUT },
+        exceptions: { [TRANSFER]: ["RUSH", "PRIO"] },
         revision: 2,
         removed_bags: [TERMINATING],
       },

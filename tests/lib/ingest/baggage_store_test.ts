@@ -62,6 +62,8 @@ Deno.test("a BSM adds its bag to the itinerary and to each flight's manifest; an
     assert.deepEqual(await snapshot(redis, "[bfw]*"), {
       "bag:count": "2",
       "bag:id:0125728359": { flights: `["${IN}","${OUT}"]`, exceptions: "RUSH" },
+      [`flight:bag_exceptions:${IN}`]: { "0125728359": "RUSH" },
+      [`flight:bag_exceptions:${OUT}`]: { "0125728359": "RUSH" },
       "bag:id:0125728360": { flights: `["${IN}","${OUT}"]` },
       "flight:arrival_times": [IN, String(T + 300)],
       [`flight:id:${IN}`]: {
@@ -75,6 +77,7 @@ Deno.test("a BSM adds its bag to the itinerary and to each flight's manifest; an
     });
     assert.equal(await redis.ttl(`flight:id:${IN}`), -1);
     assert.equal(await redis.expiretime(`flight:id:${OUT}`), EXPIRES);
+    assert.equal(await redis.expiretime(`flight:bag_exceptions:${OUT}`), EXPIRES);
   } finally {
     await redis.quit();
   }
@@ -90,6 +93,7 @@ Deno.test("a CHG moves a bag to another flight, a DEL removes it everywhere, and
       inserted: 0,
       refused: [],
     });
+    // The CHG has no .E: the bag's exceptions go, from it and from its flights.
     assert.deepEqual(await snapshot(redis, "[bf]*"), {
       "bag:count": "2",
       "bag:id:0125728359": { flights: `["${IN}","${OTHER}"]` },
