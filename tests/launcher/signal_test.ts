@@ -104,7 +104,7 @@ Deno.test("npx deno task bag-consumer stops the worker on SIGTERM to its pid, an
   assert.match(tree[1]!.args, /^sh -c /, "npm runs the command through sh, which forwards nothing");
 });
 
-for (const service of ["flight-consumer", "arrival-scanner", "bridge"] as const) {
+for (const service of ["flight-consumer", "arrival-scanner", "bridge", "baggage-messages"] as const) {
   Deno.test(`npx deno task ${service} stops the worker on SIGTERM to its pid, and every process of its tree exits`, async () => {
     const { exit } = await stopOnSigterm(service, "npx", ["deno", "task", service]);
     assert.equal(exit, null);
