@@ -18,6 +18,7 @@ import { brokerConsumeCeiling, brokerProduceCeiling } from "./broker_ceiling.ts"
 import { bridgeCounters, bridgeStage } from "./bridge_stage.ts";
 import { decodeCeiling, luaCeiling } from "./client_ceilings.ts";
 import { archiveCpu, archiveStage } from "./archive.ts";
+import { baggageMessagesStage } from "./baggage_messages.ts";
 import { consumeStage } from "./consume.ts";
 import { cpuBoundPerSecond } from "./cpu.ts";
 import { stopAllWorkers } from "./workers.ts";
@@ -65,7 +66,13 @@ try {
   await deleteOldTopics(kafka, TOPIC_PREFIX);
   const runId = Date.now().toString(36);
   const topic = (name: string) => `${TOPIC_PREFIX}${runId}.${name}`;
-  const topics = { flights: topic("flights"), bags: topic("bags"), work: topic("work"), perf: topic("perf") };
+  const topics = {
+    flights: topic("flights"),
+    bags: topic("bags"),
+    work: topic("work"),
+    perf: topic("perf"),
+    baggageMessages: topic("baggage_messages"),
+  };
   await createTopics(kafka, Object.values(topics), options.partitions);
   const env = (service: string) => ({
     ...environment(),
@@ -117,6 +124,15 @@ try {
     extraFlags,
   });
   const memoryAfterBags = await usedMemory(redis);
+  const bsm = await baggageMessagesStage({
+    kafka,
+    topic: topics.baggageMessages,
+    dataset,
+    json: { perSecond: bags.perSecond, bagsSent: produced.bagsSent },
+    processes: options.consumers,
+    env: env("baggage-messages"),
+    extraFlags,
+  }, step);
   await removeDueRecords(redis);
   const [flightCount, bagCount] = (await redis.mget(FLIGHT_COUNT, BAG_COUNT)).map(Number) as [number, number];
   if (flightCount !== produced.flightsSent || bagCount !== produced.bagsSent) {
@@ -259,6 +275,7 @@ try {
       },
       flightConsumption: { ...flights, ceiling: { name: "Lua upsert alone", perSecond: lua.flightsPerSecond } },
       bagConsumption: { ...bags, ceiling: { name: "kafkajs decode-only", perSecond: decode.perSecond } },
+      baggageMessages: bsm,
       scan: {
         ...scan,
         perSecond: scan.workItemsPerSecond,
@@ -280,6 +297,7 @@ try {
     memory: { perBag: { ...perBag, rawBytesPerItem: rawBytesPerBag }, perFlight },
     cpuMicroseconds: {
       "bag, consumed": bags.cpuMicrosecondsPerMessage,
+      "BSM, consumed": bsm.cpuMicrosecondsPerMessage,
       "bag, decode-only": decode.cpuMicrosecondsPerMessage,
       "bag, Lua alone": lua.cpuMicrosecondsPerBag,
       "flight, consumed": flights.cpuMicrosecondsPerMessage,
@@ -293,6 +311,7 @@ try {
     peakRssBytes: {
       "flight-consumer": flights.processes[0]?.peakRssBytes,
       ...Object.fromEntries(bags.processes.map((process) => [process.name, process.peakRssBytes])),
+      ...Object.fromEntries(bsm.processes.map((process) => [process.name, process.peakRssBytes])),
       "bridge": bridgePeak,
       "archiver": archive.peakRssBytes,
       ...Object.fromEntries(decode.peakRssBytes.map((bytes, index) => [`decode-only-${index + 1}`, bytes])),

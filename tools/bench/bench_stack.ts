@@ -21,7 +21,10 @@ export const BENCH_STACK_ENV = {
 } as const;
 
 export const BENCH_BROKERS = `127.0.0.1:${BENCH_STACK_ENV.STACK_KAFKA_PORT}`;
-/** The bench's Redis; database 0 holds the pipeline's data, database 1 the ceilings' scratch data. */
+/**
+ * The bench's Redis; database 0 holds the pipeline's data, database 1 the ceilings' scratch data, database 2 the
+ * baggage-messages stage's (baggage_messages.ts).
+ */
 export const benchRedisUrl = (db: number) => `redis://127.0.0.1:${BENCH_STACK_ENV.STACK_REDIS_PORT}/${db}`;
 
 const stackEnv = () => ({ ...environment(), ...BENCH_STACK_ENV });
@@ -49,7 +52,7 @@ export function benchKafka(clientId = "bench"): Kafka {
 }
 
 /** A connection to database `db` of the bench Redis. */
-export function benchRedis(db: 0 | 1): Promise<Redis> {
+export function benchRedis(db: 0 | 1 | 2): Promise<Redis> {
   return connectRedis(benchRedisUrl(db), `bench-db${db}`);
 }
 

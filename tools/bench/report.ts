@@ -1,6 +1,8 @@
 /** The bench's output: a table, one summary line for scripts, and the figures as JSON in tools/bench/results/. */
 import { mkdirSync, writeFileSync } from "node:fs";
 import type { ArchiveStage } from "./archive.ts";
+import type { BaggageMessagesStage } from "./baggage_messages.ts";
+import { baggageMessagesRows, baggageMessagesTargets, type Target } from "./baggage_messages_report.ts";
 import type { StageResult } from "./consume.ts";
 import type { Latency } from "./latency.ts";
 import type { Freshness, FreshnessRun } from "./freshness.ts";
@@ -28,6 +30,8 @@ export interface Results {
     readonly produce: Rated & { readonly sendSeconds: number; readonly generateSeconds: number };
     readonly flightConsumption: Rated & StageResult;
     readonly bagConsumption: Rated & StageResult;
+    /** The bags as BSMs, rated against bagConsumption. */
+    readonly baggageMessages: BaggageMessagesStage;
     readonly scan: Rated & ScanThroughput;
     readonly singleFlightScan: SingleFlightScan;
     readonly bridge: Rated & {
@@ -51,12 +55,6 @@ export interface Results {
   readonly peakRssBytes: Record<string, number | undefined>;
 }
 
-interface Target {
-  readonly name: string;
-  readonly goal: string;
-  readonly met: boolean;
-}
-
 const int = (value: number) => Math.round(value).toLocaleString("en-US");
 const ms = (value: number) => value.toFixed(value < 10 ? 2 : 0);
 const mib = (bytes: number | undefined) => (bytes === undefined ? "?" : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
@@ -69,6 +67,7 @@ export function targets(results: Results): Target[] {
   return [
     { name: "bag consumption vs decode-only", goal: ">= 0.80", met: stages.bagConsumption.perSecond >= 0.8 * decode },
     { name: "bag consumption", goal: ">= 50,000 bags/s (aim)", met: stages.bagConsumption.perSecond >= 50_000 },
+    ...baggageMessagesTargets(stages.baggageMessages),
     { name: "arrival scan", goal: ">= 100,000 work items/s", met: stages.scan.perSecond >= 100_000 },
     { name: "scan of a 400-bag flight", goal: "< 5 ms", met: stages.singleFlightScan.medianMs < 5 },
     { name: "bridge", goal: ">= 50,000 entries/s", met: stages.bridge.perSecond >= 50_000 },
@@ -117,7 +116,8 @@ export function summaryLine(results: Results): string {
   const { stages, memory } = results;
   return `bench: consume=${Math.round(stages.bagConsumption.perSecond)} scan=${Math.round(stages.scan.perSecond)} ` +
     `bridge=${Math.round(stages.bridge.perSecond)} redis=${Math.round(memory.perBag.bytesPerItem)} ` +
-    `p99=${Math.round(stages.latency.p99Ms)} archive=${Math.round(stages.archive.perSecond)}`;
+    `p99=${Math.round(stages.latency.p99Ms)} archive=${Math.round(stages.archive.perSecond)} ` +
+    `bsm=${Math.round(stages.baggageMessages.perSecond)}`;
 }
 
 /** The human-readable table. */
@@ -159,6 +159,8 @@ export function table(results: Results): string {
     "",
     (ceilings.cpuBoundBagsPerSecond! / ceilings.decodeOnlyPerSecond!).toFixed(2),
   ]);
+  rated(`baggage messages (${results.options.consumers} proc.)`, stages.baggageMessages, "BSMs/s");
+  rows.push(...baggageMessagesRows(stages.baggageMessages));
   rated("arrival scan", stages.scan, "work items/s");
   if (ceilings.scanReadsRecordingPerSecond) {
     rows.push([
