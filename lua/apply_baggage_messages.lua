@@ -79,24 +79,66 @@ for _, offset in ipairs(pending) do
   end
 end
 
--- Manifests, loaded on first use: the ids in order, and whether each is on it.
+-- Manifests, loaded on first use and kept as their JSON text: a manifest of hundreds of bags is searched and cut
+-- with string.find and string.sub (C), never split into Lua strings. Ids are validated (letters, digits, '_', '-',
+-- '.'), so `"<id>"` in the text is that id. Bags added are kept aside (`added`, in order) and appended at the end.
 local manifests = {}
 local function manifest(position)
   local loaded = manifests[position]
   if loaded then
     return loaded
   end
-  loaded = {ids = {}, on = {}, changed = false}
   local stored = redis.call('HGET', KEYS[first_flight + position - 1], 'bags')
-  if stored then
-    -- Ids are validated (letters, digits, '_', '-', '.'), so the quoted strings of the JSON are the ids.
-    for id in string.gmatch(stored, '"([^"]+)"') do
-      loaded.ids[#loaded.ids + 1] = id
-      loaded.on[id] = true
-    end
-  end
+  loaded = {text = stored or '[]', added = {}, adding = {}, changed = false}
   manifests[position] = loaded
   return loaded
+end
+
+local function on_manifest(m, tag)
+  return m.adding[tag] or string.find(m.text, '"' .. tag .. '"', 1, true) ~= nil
+end
+
+local function add_to_manifest(m, tag)
+  if on_manifest(m, tag) then
+    return
+  end
+  m.adding[tag] = true
+  m.added[#m.added + 1] = tag
+  m.changed = true
+end
+
+local function remove_from_manifest(m, tag)
+  if m.adding[tag] then
+    m.adding[tag] = nil
+    m.changed = true
+    return
+  end
+  local from, to = string.find(m.text, '"' .. tag .. '"', 1, true)
+  if not from then
+    return
+  end
+  -- With the comma before it, or after it when it is the first.
+  if string.sub(m.text, from - 1, from - 1) == ',' then
+    from = from - 1
+  elseif string.sub(m.text, to + 1, to + 1) == ',' then
+    to = to + 1
+  end
+  m.text = string.sub(m.text, 1, from - 1) .. string.sub(m.text, to + 1)
+  m.changed = true
+end
+
+local function manifest_text(m)
+  local added = {}
+  for _, tag in ipairs(m.added) do
+    if m.adding[tag] then
+      added[#added + 1] = '"' .. tag .. '"'
+    end
+  end
+  if #added == 0 then
+    return m.text
+  end
+  local joined = table.concat(added, ',')
+  return m.text == '[]' and ('[' .. joined .. ']') or (string.sub(m.text, 1, -2) .. ',' .. joined .. ']')
 end
 
 -- Whether a flight's exceptions hash exists (or is written): a bag without exceptions costs nothing where none are.
@@ -158,21 +200,12 @@ for op = operations_from, #ARGV, 6 do
     end
     for _, position in ipairs(old) do
       if not keep[position] then
-        local m = manifest(position)
-        if m.on[tag] then
-          m.on[tag] = nil
-          m.changed = true
-        end
+        remove_from_manifest(manifest(position), tag)
         set_exceptions(position, tag, '')
       end
     end
     for _, position in ipairs(new) do
-      local m = manifest(position)
-      if not m.on[tag] then
-        m.on[tag] = true
-        m.ids[#m.ids + 1] = tag
-        m.changed = true
-      end
+      add_to_manifest(manifest(position), tag)
       set_exceptions(position, tag, bag_exceptions)
     end
     touch(old)
@@ -218,18 +251,12 @@ for position in pairs(touched) do
   local key, id = KEYS[first_flight + position - 1], ARGV[flight_args + 2 * position - 1]
   local m = manifests[position]
   if m and m.changed then
-    local ids = {}
-    for _, bag in ipairs(m.ids) do
-      if m.on[bag] then
-        ids[#ids + 1] = '"' .. bag .. '"'
-        m.on[bag] = nil
-      end
-    end
+    local text = manifest_text(m)
     local scheduled = redis.call('HEXISTS', key, 'arrival_time') == 1
-    if #ids == 0 and not scheduled then
+    if text == '[]' and not scheduled then
       redis.call('DEL', key)
     else
-      redis.call('HSET', key, 'bags', '[' .. table.concat(ids, ',') .. ']')
+      redis.call('HSET', key, 'bags', text)
       if not scheduled then
         redis.call('EXPIREAT', key, ARGV[flight_args + 2 * position])
       end
