@@ -80,7 +80,7 @@ export interface ParseOptions {
 }
 
 /** Elements a message holds once at most. */
-const SINGLE = new Set(["V", "I", "F", "P", "L", "W", "E", "J", "B", "X"]);
+const SINGLE = new Set(["V", "I", "F", "P", "L", "W", "J", "B", "X"]);
 const DESIGNATOR = /^(?=[A-Z0-9]{2})(?![0-9]{2})[A-Z0-9]{2}[A-Z]?\d{1,4}[A-Z]?$/;
 const AIRPORT = /^[A-Z]{3}$/;
 const CODE = /^[A-Z0-9]{2,8}$/;
@@ -144,7 +144,7 @@ class MessageReader {
   private readonly tags: string[] = [];
   private readonly tagLines: number[] = [];
   private readonly tagSet = new Set<string>();
-  private exceptions: string[] = [];
+  private readonly exceptions: string[] = [];
   private passenger: string[] | null = null;
   private pnr: string | null = null;
   private weight: BaggageMessage["weight"] = null;
@@ -244,7 +244,7 @@ class MessageReader {
         this.addTags(fields, number, fail);
         return;
       case "E":
-        this.exceptions = codes(fields, "exception", fail);
+        this.exceptions.push(...codes(fields, "exception", fail));
         return;
       case "B":
         this.irregularities = codes(fields, "irregularity", fail);
@@ -346,7 +346,8 @@ class MessageReader {
       missing(this.inbound === null ? ".I (inbound flight)" : ".F (outbound flight)");
     }
     const source = this.version!.source;
-    if ((source === "transfer" || source === "terminating") && this.inbound === null) {
+    // A transfer BSM may leave its inbound flight out (RP 1745's shortest example does): the bag then starts here.
+    if (source === "terminating" && this.inbound === null) {
       missing(`.I (inbound flight), which a ${source} bag needs`);
     }
     if ((source === "local" || source === "remote" || source === "transfer") && this.outbound === null) {

@@ -142,6 +142,8 @@ Deno.test("each source indicator, with the flights it needs", () => {
     "line 5: BSM has no .F (outbound flight), which a transfer bag needs",
   );
   assert.equal(reason(bsm("L")), "line 4: BSM has no .F (outbound flight), which a local bag needs");
+  // A transfer BSM without its inbound flight, as RP 1745's shortest example has it.
+  assert.equal(parse(bsm("T", ".F/BA0282/05FEB/LAX")).inbound, null);
   assert.equal(reason(bsm("Q", ".F/BA0282/05FEB/LAX")), 'line 2: .V source indicator "Q" is not L, T, X or R');
 });
 
@@ -154,7 +156,8 @@ Deno.test("CHG and DEL, onward flights in order, exceptions, PNR and weight", ()
     ".O/AA0123/06FEB/SFO/Y",
     ".O/AA0456/06FEB/SEA",
     ".N/0125728359001",
-    ".E/RUSH/HEAVY",
+    ".E/RUSH",
+    ".E/HEAVY",
     ".L/ABC123",
     ".W/K/2/46",
     "ENDBSM",
