@@ -61,7 +61,8 @@ export function hostileFlights(count: number, now: number, seed = 7): HostileMes
         value = JSON.stringify({ ...good, arrival_time: now });
         break; // arrival before departure
       case 5: {
-        const { bags: _bags, ...rest } = good;
+        // `bags` may be left out (a schedule feed); the times may not.
+        const { arrival_time: _arrival, ...rest } = good;
         value = JSON.stringify(rest);
         break;
       } // missing field

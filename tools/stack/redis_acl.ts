@@ -33,6 +33,8 @@ export const WORKER_COMMANDS = [
   "del",
   "expire",
   "expireat",
+  // upsert_flights.lua: a schedule makes a flight known only from baggage messages lose its TTL
+  "persist",
   "set",
   // the bag sweep
   "scan",
@@ -44,6 +46,8 @@ export const WORKER_COMMANDS = [
   "hvals",
   "hgetall",
   "hdel",
+  // apply_baggage_messages.lua: the refusals kept until dead-lettered
+  "hkeys",
   // sorted sets
   "zadd",
   "zrem",

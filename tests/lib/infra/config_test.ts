@@ -46,6 +46,7 @@ const INVALID_CONFIG: InvalidTable = {
   FLIGHTS_TOPIC: { rule: "must be a Kafka topic name", values: ["a topic", "a/b", "x".repeat(250)] },
   BAGS_TOPIC: { rule: "must be a Kafka topic name", values: ["bags!", "x".repeat(250)] },
   WORK_TOPIC: { rule: "must be a Kafka topic name", values: ["work*", "x".repeat(250)] },
+  BAGGAGE_MESSAGES_TOPIC: { rule: "must be a Kafka topic name", values: ["baggage messages", "x".repeat(250)] },
   REDIS_URL: {
     rule: "must be a redis:// or rediss:// URL with a host and an optional /database number",
     values: [
@@ -141,7 +142,7 @@ Deno.test("loadConfig() with an empty environment returns the documented default
       sessionTimeoutMs: 30_000,
       security: { sasl: undefined, ssl: false, sslCa: undefined, sslRejectUnauthorized: true },
     },
-    topics: { flights: "flights", bags: "bags", work: "arriving_flight_work" },
+    topics: { flights: "flights", bags: "bags", work: "arriving_flight_work", baggageMessages: "baggage_messages" },
     redisUrl: "redis://localhost:6379",
     limits: {
       maxMessageBytes: 1_048_576,
@@ -183,6 +184,7 @@ Deno.test("loadConfig() defaults the metrics port, client id and group id per se
   assert.deepEqual(defaults, [
     ["flight-consumer", 8001, "baggage-router-flight-consumer", "flight-consumer"],
     ["bag-consumer", 8002, "baggage-router-bag-consumer", "bag-consumer"],
+    ["baggage-messages", 8009, "baggage-router-baggage-messages", "baggage-messages"],
     ["arrival-scanner", 8003, "baggage-router-arrival-scanner", "arrival-scanner"],
     ["producer", 8004, "baggage-router-producer", "producer"],
     ["bridge", 8005, "baggage-router-bridge", "bridge"],

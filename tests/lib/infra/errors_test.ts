@@ -55,12 +55,22 @@ Deno.test("toStoreResult() maps APPLIED and BEHIND, and throws UnexpectedScriptR
 });
 
 Deno.test("the Lua scripts name their status codes only as SCRIPT_CODES defines them, never as bare numbers", () => {
-  for (const name of ["upsert_flights", "upsert_bags", "append_work_entries", "claim_flight_work"] as ScriptName[]) {
+  const scripts = [
+    "upsert_flights",
+    "upsert_bags",
+    "apply_baggage_messages",
+    "append_work_entries",
+    "claim_flight_work",
+  ];
+  for (const name of scripts as ScriptName[]) {
     const text = Deno.readTextFileSync(new URL(`../../../lua/${name}.lua`, import.meta.url));
     const code = text.split("\n").filter((line) => !line.trimStart().startsWith("--")).join("\n");
     assert.doesNotMatch(code, /return \{-?\d+,|result = -?\d+\b/, `${name}.lua returns a bare number`);
     const source = scriptSource(name);
-    assert.equal(source.split("\n")[0], "local APPLIED, BEHIND, UNCHANGED, CLAIMED_ELSEWHERE = 1, -20, 0, -1");
+    assert.equal(
+      source.split("\n")[0],
+      "local APPLIED, BEHIND, UNCHANGED, CLAIMED_ELSEWHERE, STALE = 1, -20, 0, -1, -30",
+    );
     assert.equal(source.slice(source.indexOf("\n") + 1), text);
   }
 });
