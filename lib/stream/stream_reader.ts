@@ -34,6 +34,8 @@ export interface WorkEntry {
   readonly scanned_at: number;
   readonly partition: number;
   readonly offset: string;
+  /** The bag's exceptions (RUSH, PRIO…), when a baggage message gave it some. */
+  readonly exceptions?: readonly string[];
 }
 
 export interface StreamReaderOptions {
@@ -69,6 +71,7 @@ export function toWorkEntry([id, fields]: RawEntry): WorkEntry {
     scanned_at: Number(map.get("scanned_at")),
     partition: Number(map.get("partition")),
     offset: map.get("offset") ?? "",
+    ...(map.has("exceptions") ? { exceptions: map.get("exceptions")!.split(",") } : {}),
   };
 }
 
