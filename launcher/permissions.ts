@@ -1,7 +1,7 @@
 /**
  * The narrowest Deno permissions a process needs, derived from the registry and its configuration:
- * network to the servers the registry says it needs (the configured Kafka brokers, Redis, PostgreSQL), its
- * metrics address and the endpoints it serves only; no file access but /proc/self (prom-client's process metrics); the host name (pino reads
+ * network to the servers the registry says it needs (the configured Kafka brokers, Redis, PostgreSQL), the
+ * endpoints of other processes it calls, its metrics address and the endpoints it serves only; no file access but /proc/self (prom-client's process metrics); the host name (pino reads
  * it at start-up).
  *
  * The environment stays fully readable: ioredis' `debug` dependency lists every variable at import,
@@ -41,6 +41,19 @@ const SERVER_ADDRESSES: Readonly<Record<Server, (config: Config) => readonly str
 /** The address each endpoint a process may serve listens on. */
 const ENDPOINT_ADDRESSES: Readonly<Record<Endpoint, (config: Config) => string>> = {
   history: (config) => listenAddress(config.archive.historyHost, config.archive.historyPort),
+  board: (config) => listenAddress(config.board.host, config.board.port),
+};
+
+/** `host:port` of an http(s) URL (default port 80 or 443). */
+function httpAddress(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol === "https:" ? "443" : "80")}`;
+}
+
+/** Where a process that calls an endpoint reaches it, from its configuration. */
+const CALLED_ADDRESSES: Readonly<Record<Endpoint, (config: Config) => readonly string[]>> = {
+  history: (config) => [httpAddress(config.board.historyUrl)],
+  board: () => [],
 };
 
 /** What --allow-net needs to listen on host:port (any port when 0). */
@@ -50,8 +63,14 @@ const listenAddress = (host: string, port: number) => (port === 0 ? host : `${ho
  * The `deno run` flags for `process` configured by `config`. Kafka brokers are reached at the addresses
  * they advertise: list every broker of a cluster in KAFKA_BROKERS.
  */
-export function denoPermissionFlags(process: Pick<ProcessSpec, "needs" | "serves">, config: Config): string[] {
-  const addresses = process.needs.flatMap((server) => SERVER_ADDRESSES[server](config)).flatMap(withLoopbackAliases);
+export function denoPermissionFlags(
+  process: Pick<ProcessSpec, "needs" | "serves" | "calls">,
+  config: Config,
+): string[] {
+  const addresses = [
+    ...process.needs.flatMap((server) => SERVER_ADDRESSES[server](config)),
+    ...process.calls.flatMap((endpoint) => CALLED_ADDRESSES[endpoint](config)),
+  ].flatMap(withLoopbackAliases);
   const metrics = listenAddress(config.metrics.host, config.metrics.port);
   const endpoints = process.serves.map((endpoint) => ENDPOINT_ADDRESSES[endpoint](config));
   const net = new Set([...addresses, metrics, ...endpoints]);
@@ -65,7 +84,7 @@ export function denoPermissionFlags(process: Pick<ProcessSpec, "needs" | "serves
 
 /** `["run", <flags>…, <entrypoint>]`: how the launcher runs `process`, with `extraFlags` before the entrypoint. */
 export function launchArgs(
-  process: Pick<ProcessSpec, "needs" | "serves" | "entrypoint">,
+  process: Pick<ProcessSpec, "needs" | "serves" | "calls" | "entrypoint">,
   config: Config,
   extraFlags: readonly string[] = [],
 ): string[] {

@@ -24,8 +24,11 @@ export type Channel =
   | "redis-state"
   | "archive";
 
-/** An HTTP endpoint a process serves besides its metrics: the archive's history (HISTORY_HOST, HISTORY_PORT). */
-export type Endpoint = "history";
+/**
+ * An HTTP endpoint a process serves besides its metrics: the archive's history (HISTORY_HOST, HISTORY_PORT), the
+ * board (BOARD_HOST, BOARD_PORT).
+ */
+export type Endpoint = "history" | "board";
 
 /** Everything the project knows about one process. */
 export interface ProcessSpec {
@@ -41,6 +44,8 @@ export interface ProcessSpec {
   readonly needs: readonly Server[];
   /** The HTTP endpoints it serves besides /metrics and /healthz. */
   readonly serves: readonly Endpoint[];
+  /** The HTTP endpoints of other processes it asks (when they run: none is required to start). */
+  readonly calls: readonly Endpoint[];
   readonly reads: readonly Channel[];
   readonly writes: readonly Channel[];
   /** Whether `deno task dev` runs it (a reader someone starts by hand does not). */
@@ -58,6 +63,7 @@ export const PROCESSES = {
     metricsPort: 8001,
     needs: ["kafka", "redis"],
     serves: [],
+    calls: [],
     reads: ["flights"],
     writes: ["redis-state"],
     inDev: true,
@@ -70,6 +76,7 @@ export const PROCESSES = {
     metricsPort: 8002,
     needs: ["kafka", "redis"],
     serves: [],
+    calls: [],
     reads: ["bags"],
     writes: ["redis-state"],
     inDev: true,
@@ -82,6 +89,7 @@ export const PROCESSES = {
     metricsPort: 8009,
     needs: ["kafka", "redis"],
     serves: [],
+    calls: [],
     reads: ["baggage-messages"],
     writes: ["redis-state"],
     inDev: true,
@@ -94,6 +102,7 @@ export const PROCESSES = {
     metricsPort: 8003,
     needs: ["kafka", "redis"],
     serves: [],
+    calls: [],
     reads: ["redis-state"],
     writes: ["work"],
     inDev: true,
@@ -106,6 +115,7 @@ export const PROCESSES = {
     metricsPort: 8004,
     needs: ["kafka"],
     serves: [],
+    calls: [],
     reads: [],
     writes: ["flights", "bags"],
     inDev: true,
@@ -118,6 +128,7 @@ export const PROCESSES = {
     metricsPort: 8005,
     needs: ["kafka", "redis"],
     serves: [],
+    calls: [],
     reads: ["work"],
     writes: ["work-stream"],
     inDev: true,
@@ -130,8 +141,22 @@ export const PROCESSES = {
     metricsPort: 8008,
     needs: ["kafka", "postgres"],
     serves: ["history"],
+    calls: [],
     reads: ["flights", "bags", "work", "dead-letters"],
     writes: ["archive"],
+    inDev: true,
+    tooling: false,
+  },
+  "board": {
+    summary: "serves the live baggage-hall board (BOARD_PORT): arrivals, transfers and connection risk",
+    entrypoint: "readers/board.ts",
+    load: () => import("../readers/board.ts"),
+    metricsPort: 8010,
+    needs: ["redis"],
+    serves: ["board"],
+    calls: ["history"],
+    reads: ["work-stream", "redis-state"],
+    writes: [],
     inDev: true,
     tooling: false,
   },
@@ -142,6 +167,7 @@ export const PROCESSES = {
     metricsPort: 8006,
     needs: ["redis"],
     serves: [],
+    calls: [],
     reads: ["work-stream"],
     writes: [],
     inDev: false,

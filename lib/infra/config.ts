@@ -167,6 +167,29 @@ function parsePostgresUrl(reader: EnvReader): string {
   return value;
 }
 
+/** BOARD_TOKEN: a secret, so a bad one is reported by its length only. */
+function parseBoardToken(reader: EnvReader): string | undefined {
+  const value = reader.raw("BOARD_TOKEN");
+  if (value !== undefined && !/^[\x21-\x7e]{16,256}$/.test(value)) {
+    reader.fail(
+      "BOARD_TOKEN",
+      "must be 16-256 printable ASCII characters without spaces",
+      `(${value.length} characters)`,
+    );
+  }
+  return value;
+}
+
+/** BOARD_HISTORY_URL: where the board asks the archiver for histories (a missing archiver is reported, not fatal). */
+function parseHistoryUrl(reader: EnvReader): string {
+  const value = reader.string("BOARD_HISTORY_URL", "http://localhost:8007");
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.hostname === "" || url.username || url.search) {
+    reader.fail("BOARD_HISTORY_URL", "must be an http:// or https:// URL without credentials or query", value);
+  }
+  return value.replace(/\/+$/, "");
+}
+
 export const SASL_MECHANISMS = ["none", "plain", "scram-sha-256", "scram-sha-512"] as const;
 
 /** Kafka authentication (SASL) and encryption (TLS); secrets stay in this object and are never logged. */
@@ -266,6 +289,17 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       historyHost: r.string("HISTORY_HOST", "0.0.0.0", HOST, "must be a host name or IP address"),
       historyPort: r.integer("HISTORY_PORT", 8007, 0, 65535),
     },
+    risk: {
+      minConnectionSeconds: r.integer("MIN_CONNECTION_SECONDS", 2_700, 0, 24 * 3600),
+      hotSlackSeconds: r.integer("HOT_SLACK_SECONDS", 900, 0, 24 * 3600),
+      warmSlackSeconds: r.integer("WARM_SLACK_SECONDS", 1_800, 0, 24 * 3600),
+    },
+    board: {
+      host: r.string("BOARD_HOST", "0.0.0.0", HOST, "must be a host name or IP address"),
+      port: r.integer("BOARD_PORT", 8080, 0, 65535),
+      token: parseBoardToken(r),
+      historyUrl: parseHistoryUrl(r),
+    },
     tail: {
       group: r.string("TAIL_GROUP", "tail", /^[\w.:-]{1,100}$/, "must be 1-100 letters, digits, '_', '.', ':' or '-'"),
       consumer: r.string(
@@ -286,6 +320,11 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       "must not exceed 1,000 messages per partition in one send",
       String(config.scan.batchFlights),
     );
+  }
+  if (
+    r.valid("HOT_SLACK_SECONDS", "WARM_SLACK_SECONDS") && config.risk.hotSlackSeconds > config.risk.warmSlackSeconds
+  ) {
+    r.fail("HOT_SLACK_SECONDS", "must not exceed WARM_SLACK_SECONDS", String(config.risk.hotSlackSeconds));
   }
   r.assertValid("Cannot start");
   return deepFreeze(config);

@@ -12,6 +12,7 @@ import type { Producer } from "kafkajs";
 import type { Config } from "../infra/config.ts";
 import type { Logger } from "../infra/log.ts";
 import { BAG_COUNT, FLIGHT_ARRIVALS, FLIGHT_COUNT, workStateKey } from "../infra/keys.ts";
+import { RISK_GRADES, type RiskGrade } from "../domain/connection_risk.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import { claimWork } from "./work_claims.ts";
 import { type Published, WorkPublisher } from "./work_publisher.ts";
@@ -43,6 +44,8 @@ export type Counts = { -readonly [K in keyof ScanReport]: number };
 /** What a scan of some flights did: its counts, the flights it published, and those another scan held. */
 export interface ScanOutcome {
   readonly report: ScanReport;
+  /** Transfer bags of the flights scanned, by connection risk. */
+  readonly risk: Readonly<Record<RiskGrade, number>>;
   readonly sentIds: readonly string[];
   readonly claimedElsewhere: readonly string[];
 }
@@ -77,6 +80,7 @@ export class ArrivalScan {
       failure = error;
     }
     metrics.flightsScanned.inc(flightIds.length);
+    if (outcome) { for (const grade of RISK_GRADES) metrics.connectionRisk.set({ grade }, outcome.risk[grade]); }
     await this.expireAndCount(nowSeconds);
     stopTimer();
     if (failure !== undefined || !outcome) throw failure;
@@ -116,6 +120,7 @@ export class ArrivalScan {
     };
     const sentIds: string[] = [];
     const elsewhere: string[] = [];
+    const risk: Record<RiskGrade, number> = { critical: 0, hot: 0, warm: 0, ok: 0 };
     const add = (report: Partial<Counts>) => {
       for (const [name, value] of Object.entries(report)) totals[name as keyof Counts] += value;
     };
@@ -133,6 +138,7 @@ export class ArrivalScan {
         await settle(publishing);
         add(claimed.report);
         elsewhere.push(...claimed.elsewhere);
+        for (const grade of RISK_GRADES) risk[grade] += claimed.risk[grade];
         publishing = this.publisher.publish(claimed.messages, claimed.dead, token);
         // Awaited on the next turn or below; this only keeps a failure during the next claim from being "unhandled".
         publishing.catch(() => {});
@@ -146,7 +152,7 @@ export class ArrivalScan {
       failure ??= error;
     }
     if (failure !== undefined) throw failure;
-    return { report: totals, sentIds, claimedElsewhere: elsewhere };
+    return { report: totals, sentIds, claimedElsewhere: elsewhere, risk };
   }
 
   /**

@@ -99,6 +99,13 @@ export function createScannerMetrics(registry: Registry) {
       help: "Distinct flights stored in Redis (flight:count); was redis_stored_flights_total",
       registers,
     }),
+    connectionRisk: new Gauge({
+      name: "connection_risk_bags",
+      help:
+        "Transfer bags of the flights in the window (and the grace period) by connection risk, as of the last whole scan",
+      labelNames: ["grade"],
+      registers,
+    }),
     storedBags: new Gauge({
       name: "redis_stored_bags",
       help: "Distinct bags stored in Redis (bag:count); was redis_stored_bags_total",

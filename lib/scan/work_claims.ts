@@ -4,6 +4,7 @@
  * unreadable), with the bags each flight no longer has since its last published revision.
  */
 import type { Redis } from "ioredis";
+import { countGrades, type RiskGrade } from "../domain/connection_risk.ts";
 import type { FlightWork, WorkContent } from "../domain/work.ts";
 import { workDigest } from "../domain/work.ts";
 import type { Config } from "../infra/config.ts";
@@ -13,7 +14,7 @@ import type { Logger } from "../infra/log.ts";
 import { SCRIPT_CODES, scriptsOf } from "../infra/scripts.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import type { DeadWork } from "./work_dead_letters.ts";
-import { isUnreadable, readFlightWork } from "./work_reader.ts";
+import { type FlightWorkContent, isUnreadable, readFlightWork } from "./work_reader.ts";
 
 /** What claiming reads and counts. */
 export interface ClaimDeps {
@@ -30,6 +31,7 @@ export async function claimWork(deps: ClaimDeps, flightIds: string[], now: numbe
   const record = config.scan.followChanges ? { graceSeconds: config.scan.graceSeconds } : undefined;
   const contents = await readFlightWork(redis, flightIds, record);
   const present = contents.flatMap((content) => (content ? [content] : []));
+  const risk = gradesOf(present, config);
   const claimArgs: (string | number)[] = [token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
   for (const content of present) {
     claimArgs.push(isUnreadable(content) ? `unreadable:${content.digest}` : workDigest(content));
@@ -63,7 +65,18 @@ export async function claimWork(deps: ClaimDeps, flightIds: string[], now: numbe
     } else throw new UnexpectedScriptReply("claim_flight_work", claim);
   });
   metrics.claimConflicts.inc(report.claimedElsewhere);
-  return { messages, dead, report, elsewhere };
+  return { messages, dead, report, elsewhere, risk };
+}
+
+/** Bags by connection risk of every readable flight read, whoever publishes it (so each replica counts them all). */
+function gradesOf(contents: readonly FlightWorkContent[], config: Config) {
+  const counts: Record<RiskGrade, number> = { critical: 0, hot: 0, warm: 0, ok: 0 };
+  for (const content of contents) {
+    if (content === null || isUnreadable(content)) continue;
+    const grades = countGrades(content.arrival_time, Object.values(content.bags), config.risk);
+    for (const grade of Object.keys(counts) as RiskGrade[]) counts[grade] += grades[grade];
+  }
+  return counts;
 }
 
 /**

@@ -24,6 +24,7 @@ const EXAMPLE: ProcessSpec = {
   reads: ["work-stream"],
   writes: [],
   serves: [],
+  calls: [],
   inDev: true,
   tooling: false,
 };

@@ -12,8 +12,12 @@ import { loadConfig } from "../../lib/infra/config.ts";
 import { PROCESSES, type ServiceName } from "../../lib/processes.ts";
 import { type ChildProcess, spawnChild } from "../processes.ts";
 
-/** The processes dev runs whose input the chaos dataset does not hold (it is JSON: no baggage messages yet). */
-type WithoutChaosInput = "baggage-messages";
+/**
+ * The processes dev runs that chaos leaves out: baggage-messages, whose input the chaos dataset does not hold (it
+ * is JSON: no baggage messages yet), and the board, which writes nothing a run could compare (its browser tests
+ * kill and restart it: tests/board/).
+ */
+type WithoutChaosInput = "baggage-messages" | "board";
 
 /**
  * A process of the pipeline under test: the product's processes that dev runs (not the producer, not a reader),
@@ -26,7 +30,7 @@ export type Role = Exclude<
   WithoutChaosInput
 >;
 
-const WITHOUT_CHAOS_INPUT: readonly ServiceName[] = ["baggage-messages"] satisfies WithoutChaosInput[];
+const WITHOUT_CHAOS_INPUT: readonly ServiceName[] = ["baggage-messages", "board"] satisfies WithoutChaosInput[];
 
 /** Every role, in registry order. */
 export const ROLES = (Object.keys(PROCESSES) as ServiceName[]).filter((name): name is Role =>
