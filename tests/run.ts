@@ -1,10 +1,12 @@
 /**
  * `deno task test`: starts the test stack (its own ports and data folder, so a dev stack can keep
- * running), runs `deno test` against it, and stops it. Extra arguments go to `deno test`.
+ * running), installs Chromium when it is missing, runs `deno test` against them, and stops the stack. Extra
+ * arguments go to `deno test`.
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { commandArgs, environment, exit } from "../lib/infra/runtime.ts";
+import { ensureChromium } from "../tools/browser/chromium.ts";
 import { taskArgs } from "../tools/processes.ts";
 import { TEST_STACK_ENV } from "./_helpers/test_stack.ts";
 
@@ -14,8 +16,17 @@ const run = (args: string[]) => spawnSync(deno, args, { stdio: "inherit", env })
 
 // The stack runs exactly as `deno task stack` runs it; the tests get the same broad permissions as a developer.
 const stackTask = taskArgs("stack");
-const testPermissions = ["--allow-run", "--allow-read", "--allow-write", "--allow-env", "--allow-net", "--allow-sys"];
+// All of them: playwright-core (the board's browser tests) reads /proc/sys/fs/binfmt_misc, which Deno lets only
+// --allow-all read. The processes under test still get their own narrow permissions (launcher/permissions.ts).
+const testPermissions = ["--allow-all"];
 if (run([...stackTask, "up"]) !== 0) exit(1);
+// The board's browser tests need it (tests/board/).
+try {
+  ensureChromium();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  exit(1);
+}
 const status = run(["test", ...testPermissions, "--sanitize-ops", "--sanitize-resources", ...commandArgs()]);
 if (env.KEEP_TEST_STACK !== "1") run([...stackTask, "down"]);
 exit(status);

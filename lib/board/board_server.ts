@@ -13,7 +13,7 @@ import css from "./web/board.css" with { type: "text" };
 import page from "./web/index.html" with { type: "text" };
 import script from "./web/board.mjs" with { type: "text" };
 import { CONNECTION_RISK_MODULE } from "./page_modules.ts";
-import type { SearchAnswer } from "./search.ts";
+import type { SearchAnswer, UnknownId } from "./search.ts";
 
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -47,8 +47,8 @@ const TOKEN_COOKIE = "board_token";
 export interface BoardHandlers {
   /** The event stream for a page whose last event was `lastEventId` (none on a first connection). */
   events(lastEventId: string | undefined): ReadableStream<Uint8Array>;
-  searchBag(id: string): Promise<SearchAnswer | undefined>;
-  searchFlight(id: string): Promise<SearchAnswer | undefined>;
+  searchBag(id: string): Promise<SearchAnswer | UnknownId>;
+  searchFlight(id: string): Promise<SearchAnswer | UnknownId>;
 }
 
 const respond = (body: BodyInit | null, status: number, headers: Record<string, string> = {}) =>
@@ -130,7 +130,9 @@ export async function answerBoard(
   const kind = match[1] === "bags" ? "bag" : "flight";
   try {
     const answer = kind === "bag" ? await handlers.searchBag(id) : await handlers.searchFlight(id);
-    return answer === undefined ? json({ error: `no ${kind} ${id} is known` }, 404) : json(answer);
+    if (!("unknown" in answer)) return json(answer);
+    const { history_error } = answer;
+    return json({ error: `no ${kind} ${id} is known`, ...(history_error ? { history_error } : {}) }, 404);
   } catch (error) {
     logger?.error({ err: errorMessage(error), path: url.pathname }, "board search failed");
     return json({ error: "the board cannot answer now" }, 503);

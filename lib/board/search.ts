@@ -40,6 +40,17 @@ export interface FlightSearch {
 
 export type SearchAnswer = (BagSearch | FlightSearch) & HistoryAnswer;
 
+/** Neither the board nor Redis knows the id, and the archive does not either (or could not be asked). */
+export interface UnknownId {
+  readonly unknown: true;
+  readonly history_error?: string;
+}
+
+const unknownId = (archive: HistoryAnswer): UnknownId => ({
+  unknown: true,
+  ...("history_error" in archive ? { history_error: archive.history_error } : {}),
+});
+
 /** Asks `historyUrl` (the archiver's history endpoint) for `/bags/<id>` or `/flights/<id>`. */
 async function askArchive(historyUrl: string, kind: "bags" | "flights", id: string): Promise<HistoryAnswer> {
   try {
@@ -71,32 +82,30 @@ function parseList(text: string | null): string[] | null {
   }
 }
 
-/** What the board, Redis and the archive know of bag `id`; undefined when none knows it. */
+/** What the board, Redis and the archive know of bag `id`. */
 export async function searchBag(
   redis: Redis,
   state: BoardState,
   historyUrl: string,
   id: string,
-): Promise<SearchAnswer | undefined> {
+): Promise<SearchAnswer | UnknownId> {
   const [[flights, exceptions], archive] = await Promise.all([
     redis.hmget(bagKey(id), "flights", "exceptions"),
     askArchive(historyUrl, "bags", id),
   ]);
   const routing = state.routingOf(id);
   const itinerary = parseList(flights ?? null);
-  if (itinerary === null && routing.length === 0 && archive.history === null && !("history_error" in archive)) {
-    return undefined;
-  }
+  if (itinerary === null && routing.length === 0 && archive.history === null) return unknownId(archive);
   return { kind: "bag", id, itinerary, exceptions: exceptions ? exceptions.split(",") : [], routing, ...archive };
 }
 
-/** What the board, Redis and the archive know of flight `id`; undefined when none knows it. */
+/** What the board, Redis and the archive know of flight `id`. */
 export async function searchFlight(
   redis: Redis,
   state: BoardState,
   historyUrl: string,
   id: string,
-): Promise<SearchAnswer | undefined> {
+): Promise<SearchAnswer | UnknownId> {
   const [[departure, arrival, bags], archive] = await Promise.all([
     redis.hmget(flightKey(id), "departure_time", "arrival_time", "bags"),
     askArchive(historyUrl, "flights", id),
@@ -107,8 +116,6 @@ export async function searchFlight(
     arrival_time: Number(arrival),
     bags: parseList(bags ?? null)?.length ?? null,
   };
-  if (schedule === null && work === null && archive.history === null && !("history_error" in archive)) {
-    return undefined;
-  }
+  if (schedule === null && work === null && archive.history === null) return unknownId(archive);
   return { kind: "flight", id, schedule, work, ...archive };
 }

@@ -137,12 +137,12 @@ function arrivalRow({ flight, summary }) {
       { class: left < 0 ? "countdown landed" : "countdown", dataset: { arrival: flight.arrival_time } },
       countdownText(flight.arrival_time),
     ),
-    el("td", { class: "num", dataset: { count: "bags" } }, flight.bags.length),
+    el("td", { class: "num", "data-label": "Bags", dataset: { count: "bags" } }, flight.bags.length),
     el("td", { class: "num wide", dataset: { count: "final" } }, counts.final),
     el("td", { class: "num wide", dataset: { count: "transfer" } }, counts.transfer),
     el("td", { class: "num wide", dataset: { count: "itinerary_unknown" } }, counts.itinerary_unknown),
     el("td", { class: "num wide", dataset: { count: "next_unknown" } }, counts.next_unknown),
-    el("td", {}, connections),
+    el("td", { class: "connections-cell" }, connections),
   );
 }
 
@@ -155,10 +155,10 @@ function riskRow(bag) {
     { dataset: { bag: bag.bag, flight: bag.from, grade: bag.grade, slack: bag.slack } },
     el("td", {}, gradeBadge(bag.grade)),
     el("th", { scope: "row" }, idButton(bag.bag, "bag")),
-    el("td", {}, idButton(bag.from, "flight")),
-    el("td", {}, bag.next ? idButton(bag.next, "flight") : "?"),
-    el("td", { class: "wide" }, clockTime(bag.departure)),
-    el("td", { class: "num" }, minutes(bag.slack)),
+    el("td", { "data-label": "From" }, idButton(bag.from, "flight")),
+    el("td", { "data-label": "To" }, bag.next ? idButton(bag.next, "flight") : "?"),
+    el("td", { "data-label": "Departs" }, clockTime(bag.departure)),
+    el("td", { class: "num", "data-label": "Slack" }, minutes(bag.slack)),
     el("td", { class: "wide" }, (bag.exceptions ?? []).map((e) => el("span", { class: "exception" }, `${e} `))),
   );
 }
@@ -317,10 +317,11 @@ function historyPart(answer) {
   return [el("p", { class: "empty" }, "History: the archive has none.")];
 }
 
+/** The answer, or `{ unknown: true, history_error? }` when nobody knows the id. */
 async function ask(kind, id) {
   const response = await fetch(`/api/${kind}/${encodeURIComponent(id)}`, { credentials: "same-origin" });
-  if (response.status === 404) return undefined;
   const body = await response.json();
+  if (response.status === 404) return { unknown: true, history_error: body.history_error };
   if (!response.ok) throw new Error(body.error ?? `status ${response.status}`);
   return body;
 }
@@ -333,16 +334,21 @@ async function search(id, kind) {
   $("#result-title").textContent = `Search: ${id}`;
   body.replaceChildren(el("p", { class: "empty" }, "Searching…"));
   try {
-    const [bag, flight] = await Promise.all([
+    const answers = await Promise.all([
       kind === "flight" ? undefined : ask("bags", id),
       kind === "bag" ? undefined : ask("flights", id),
     ]);
+    const [bag, flight] = answers.map((answer) => (answer?.unknown ? undefined : answer));
     const parts = [
       ...(bag ? [el("div", { class: "bag-result" }, bagResult(bag), historyPart(bag))] : []),
       ...(flight ? [el("div", { class: "flight-result" }, flightResult(flight), historyPart(flight))] : []),
     ];
+    const archiveError = answers.find((answer) => answer?.unknown && answer.history_error)?.history_error;
     body.replaceChildren(
-      ...(parts.length ? parts : [el("p", { class: "not-found" }, `No bag or flight ${id} is known.`)]),
+      ...(parts.length ? parts : [
+        el("p", { class: "not-found" }, `No bag or flight ${id} is known.`),
+        ...(archiveError ? [el("p", { class: "empty" }, `History: ${archiveError}.`)] : []),
+      ]),
     );
   } catch (error) {
     body.replaceChildren(el("p", { class: "error" }, `The search failed: ${error.message}`));
