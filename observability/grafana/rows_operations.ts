@@ -253,6 +253,31 @@ export const OPERATIONS_ROWS: readonly RowSpec[] = [
     ],
   },
   {
+    title: "Board and connection risk",
+    panels: [
+      series(
+        "Connection risk",
+        [q("max by (grade) (connection_risk_bags)", "{{grade}}")],
+        "Transfer bags of the flights in the window by grade (critical, hot, warm, ok), as of the scanner's last whole scan.",
+        "short",
+        12,
+      ),
+      series(
+        "Stream entry to board event",
+        quantiles("board_entry_to_event_seconds"),
+        "From the bridge writing a stream entry to the board sending it to the pages.",
+        "s",
+        12,
+      ),
+      total("Board pages connected", "sum(board_clients)", "Pages connected to the boards' event streams."),
+      total(
+        "Slow pages closed",
+        "sum(board_slow_clients_closed_total)",
+        "Event streams closed because the page stopped reading (it reconnects and catches up).",
+      ),
+    ],
+  },
+  {
     title: "Processes",
     panels: [
       single(

@@ -139,16 +139,25 @@ Deno.test({
     const postgresUrl =
       `postgres://${defaults.postgresUser}:${defaults.postgresPassword}@postgres:5432/${defaults.postgresDb}`;
     const historyPort = String(loadConfig("archiver", {}).archive.historyPort);
+    const boardPort = String(loadConfig("board", {}).board.port);
     for (const [name, { task, port }] of Object.entries(WORKERS)) {
       const service = services[name];
       const spec: ProcessSpec = PROCESSES[task];
       const taskArgs = (tasks[task] as string).split(/\s+/).slice(1); // after "deno"
       assert.deepEqual(service.command, taskArgs, `${name} runs \`deno task ${task}\`'s command line`);
       assert.deepEqual(service.build, { context: ROOT.replace(/\/$/, "") }, name);
-      // Only the history endpoint is published (for tools on the host); every other worker scales.
-      const hostPorts = spec.serves.includes("history") ? [historyPort] : [];
+      // Only the history endpoint (for tools on the host) and the board (for people) are published; every
+      // other worker scales.
+      const hostPorts = [
+        ...(spec.serves.includes("history") ? [historyPort] : []),
+        ...(spec.serves.includes("board") ? [boardPort] : []),
+      ];
       assert.deepEqual(hostPortsOf(service), hostPorts, `${name} host ports`);
-      if (hostPorts.length > 0) assert.equal(service.environment.HISTORY_PORT, historyPort, name);
+      if (spec.serves.includes("history")) assert.equal(service.environment.HISTORY_PORT, historyPort, name);
+      if (spec.serves.includes("board")) {
+        assert.equal(service.environment.BOARD_PORT, boardPort, name);
+        assert.equal(service.environment.BOARD_HISTORY_URL, `http://archiver:${historyPort}`, name);
+      }
       assert.equal(service.environment.METRICS_PORT, String(port), name);
       assert.equal(service.environment.METRICS_HOST, "0.0.0.0", name);
       assert.equal(service.environment.KAFKA_BROKERS, "kafka:9092", name);

@@ -33,6 +33,7 @@ Deno.test("buildDashboard() is 'Application Metrics' with the original's four ro
     "Consumer lag (queue depth)",
     "Redis",
     "Bridge and work stream",
+    "Board and connection risk",
     "Processes",
   ]);
 });

@@ -109,15 +109,16 @@ Deno.test({
         diagnostics,
       );
 
-      // Consumers, bridge, archiver and tail first, so Prometheus sees their histograms empty before data flows.
+      // Consumers, bridge, archiver, board and tail first, so Prometheus sees their histograms empty before data flows.
       for (const service of ["flight-consumer", "bag-consumer", "bridge", "tail"] as const) start(service);
       start("archiver", { POSTGRES_URL: schema.url, HISTORY_PORT: String(PORTS.archiver - 1) });
+      start("board", { BOARD_HOST: "127.0.0.1", BOARD_PORT: String(PORTS.board - 1) });
       const upJobs = async (jobs: string[]) => {
         const up = await instantQuery(BASE_URL, `up == 1`);
         return jobs.every((job) => up.some((sample) => sample.metric.job === job));
       };
       await waitFor(
-        () => upJobs(["flight-consumer", "bag-consumer", "bridge", "tail", "archiver", "redis"]),
+        () => upJobs(["flight-consumer", "bag-consumer", "bridge", "tail", "archiver", "board", "redis"]),
         60_000,
         diagnostics,
       );

@@ -68,6 +68,8 @@ export const WORKER_COMMANDS = [
   "xrange",
   "xrevrange",
   "xreadgroup",
+  // the board's tail of the stream: a plain read, no consumer group
+  "xread",
   "xack",
   "xautoclaim",
   "xgroup|create",

@@ -118,6 +118,22 @@ const INVALID_CONFIG: InvalidTable = {
   ARCHIVE_BATCH_SIZE: { rule: "must be an integer between 1 and 50000", values: ["0", "50001"] },
   HISTORY_HOST: { rule: "must be a host name or IP address", values: ["a host", "h/1"] },
   HISTORY_PORT: { rule: "must be an integer between 0 and 65535", values: ["-1", "65536", "http"] },
+  MIN_CONNECTION_SECONDS: { rule: "must be an integer between 0 and 86400", values: ["-1", "86401", "45m"] },
+  HOT_SLACK_SECONDS: { rule: "must be an integer between 0 and 86400", values: ["-1", "86401"] },
+  WARM_SLACK_SECONDS: { rule: "must be an integer between 0 and 86400", values: ["-1", "86401"] },
+  BOARD_HOST: { rule: "must be a host name or IP address", values: ["a host", "h/1"] },
+  BOARD_PORT: { rule: "must be an integer between 0 and 65535", values: ["-1", "65536", "http"] },
+  BOARD_TOKEN: {
+    rule: "must be 16-256 printable ASCII characters without spaces",
+    values: [["short", "(5 characters)"], ["sixteen chars ok", "(16 characters)"], [
+      "x".repeat(257),
+      "(257 characters)",
+    ]],
+  },
+  BOARD_HISTORY_URL: {
+    rule: "must be an http:// or https:// URL without credentials or query",
+    values: ["localhost:8007", "ftp://archiver:8007", "http://me:secret@archiver:8007", "http://archiver:8007/?a=1"],
+  },
 };
 /** Any value is accepted; KAFKA_SASL_MECHANISM needs both (tested below). */
 const FREE_FORM_CONFIG_VARIABLES = ["KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"];
@@ -172,6 +188,8 @@ Deno.test("loadConfig() with an empty environment returns the documented default
       historyHost: "0.0.0.0",
       historyPort: 8007,
     },
+    risk: { minConnectionSeconds: 2_700, hotSlackSeconds: 900, warmSlackSeconds: 1_800 },
+    board: { host: "0.0.0.0", port: 8080, token: undefined, historyUrl: "http://localhost:8007" },
     tail: { group: "tail", startAt: "start", flightId: undefined, bagId: undefined, claimIdleMs: 30_000 },
   });
 });
@@ -189,6 +207,7 @@ Deno.test("loadConfig() defaults the metrics port, client id and group id per se
     ["producer", 8004, "baggage-router-producer", "producer"],
     ["bridge", 8005, "baggage-router-bridge", "bridge"],
     ["archiver", 8008, "baggage-router-archiver", "archiver"],
+    ["board", 8010, "baggage-router-board", "board"],
     ["tail", 8006, "baggage-router-tail", "tail"],
   ]);
 });
