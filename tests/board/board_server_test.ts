@@ -218,3 +218,21 @@ Deno.test("a BOARD_TOKEN too short stops the start, naming the variable but not 
   );
   assert.ok(!board.output().includes("tooshort"));
 });
+
+Deno.test("a supervisor's SIGTERM stops the board with a page connected: its event stream ends and the board exits 0", async () => {
+  const env = isolatedEnvironment("board", { BOARD_HISTORY_URL: `http://127.0.0.1:${freePort()}` });
+  const port = freePort();
+  const board = await startBoard(env, port);
+  try {
+    const events = await fetch(`http://127.0.0.1:${port}/events`);
+    const reader = events.body!.getReader();
+    await reader.read();
+    Deno.kill(board.pid, "SIGTERM");
+    assert.equal(await board.exited, 0, board.output());
+    // What was queued comes out first; then the stream ends.
+    while (!(await reader.read()).done);
+    assert.match(board.output(), /"board stopped"/);
+  } finally {
+    await board.kill("SIGKILL");
+  }
+});

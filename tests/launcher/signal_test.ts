@@ -64,7 +64,9 @@ async function stopOnSigterm(
   args: string[],
   target: (tree: Recorded[]) => number = (tree) => tree[0]!.pid,
 ): Promise<{ exit: number | null; tree: Recorded[] }> {
-  const top: WorkerProcess = startProcess(command, args, isolatedEnvironment(service, { LOG_LEVEL: "info" }));
+  // BOARD_PORT 0: the board listens on a free port, clear of a running dev stack.
+  const env = isolatedEnvironment(service, { LOG_LEVEL: "info", BOARD_PORT: "0" });
+  const top: WorkerProcess = startProcess(command, args, env);
   let tree: Recorded[] = [];
   try {
     await waitUntilStarted(top, service);
@@ -104,7 +106,7 @@ Deno.test("npx deno task bag-consumer stops the worker on SIGTERM to its pid, an
   assert.match(tree[1]!.args, /^sh -c /, "npm runs the command through sh, which forwards nothing");
 });
 
-for (const service of ["flight-consumer", "arrival-scanner", "bridge", "baggage-messages"] as const) {
+for (const service of ["flight-consumer", "arrival-scanner", "bridge", "baggage-messages", "board"] as const) {
   Deno.test(`npx deno task ${service} stops the worker on SIGTERM to its pid, and every process of its tree exits`, async () => {
     const { exit } = await stopOnSigterm(service, "npx", ["deno", "task", service]);
     assert.equal(exit, null);
