@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CONTENT_SECURITY_POLICY } from "../../lib/board/board_server.ts";
+import { connectionRisk, RISK_GRADES } from "../../lib/domain/connection_risk.ts";
 import { loadConfig } from "../../lib/infra/config.ts";
 import { connectRedis, type Redis } from "../../lib/infra/redis.ts";
 import { freePort, startBoard } from "../_helpers/board.ts";
@@ -235,4 +236,33 @@ Deno.test("a supervisor's SIGTERM stops the board with a page connected: its eve
   } finally {
     await board.kill("SIGKILL");
   }
+});
+
+Deno.test("the page's /connection_risk.mjs, imported as the browser does, grades exactly as the domain module", async () => {
+  await withBoard(async (base) => {
+    const source = await (await fetch(`${base}/connection_risk.mjs`)).text();
+    const served = await import(`data:text/javascript;base64,${btoa(source)}`);
+    const thresholds = loadConfig("board", {}).risk;
+    const arrival = 1_800_000_000;
+    for (
+      const departure of [
+        -10,
+        -3,
+        -1,
+        0,
+        arrival + 2699,
+        arrival + 2700,
+        arrival + 3599,
+        arrival + 3600,
+        arrival + 4500,
+      ]
+    ) {
+      assert.deepEqual(
+        served.connectionRisk(arrival, departure, thresholds),
+        connectionRisk(arrival, departure, thresholds),
+      );
+    }
+    assert.equal(served.worstGrade(["ok", "warm", "critical"]), "critical");
+    assert.deepEqual([...served.RISK_GRADES], [...RISK_GRADES]);
+  });
 });
