@@ -19,6 +19,8 @@ import { bridgeCounters, bridgeStage } from "./bridge_stage.ts";
 import { decodeCeiling, luaCeiling } from "./client_ceilings.ts";
 import { archiveCpu, archiveStage } from "./archive.ts";
 import { baggageMessagesStage } from "./baggage_messages.ts";
+import { type BoardLoad, boardLoadStage } from "./board_load.ts";
+import { boardLoadAlone, boardTable, boardTargets } from "./board_load_report.ts";
 import { consumeStage } from "./consume.ts";
 import { cpuBoundPerSecond } from "./cpu.ts";
 import { stopAllWorkers } from "./workers.ts";
@@ -56,6 +58,9 @@ const loadAverageAtStart = Deno.loadavg()[0] ?? 0;
 
 step("starting the bench stack (redis 26379, kafka 29092, .stack/bench)");
 await stack("up");
+if (options.only === "board") {
+  exit(await boardLoadAlone(options, { args: commandArgs(), startedAt, loadAverageAtStart }, step));
+}
 let failed = false;
 try {
   const kafka = benchKafka();
@@ -236,8 +241,18 @@ try {
     }, step)
     : undefined;
 
+  const board = (options.boardClients ?? 0) > 0
+    ? await boardLoadStage({
+      clients: options.boardClients!,
+      seconds: options.boardSeconds ?? 60,
+      seed: options.seed,
+      redisUrl: benchRedisUrl,
+    }, step)
+    : undefined;
+
   const machine = await describeMachine(redis, loadAverageAtStart);
-  const results: Results = {
+  // The board's figures and targets ride along in the JSON under stages.board.
+  const results: Results & { stages: { board?: BoardLoad & { targets: unknown } } } = {
     startedAt,
     totalSeconds: (performance.now() - began) / 1000,
     options,
@@ -293,6 +308,7 @@ try {
       latency,
       archive,
       ...(freshness ? { freshness } : {}),
+      ...(board ? { board: { ...board, targets: boardTargets(board) } } : {}),
     },
     memory: { perBag: { ...perBag, rawBytesPerItem: rawBytesPerBag }, perFlight },
     cpuMicroseconds: {
@@ -319,6 +335,7 @@ try {
   };
   await redis.quit();
   console.log(table(results));
+  if (board) console.log(`\n${boardTable(board)}`);
   step(`results written to ${writeResults(results)}`);
   console.log(summaryLine(results));
 } catch (error) {

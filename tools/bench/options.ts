@@ -1,6 +1,7 @@
 /**
  * The bench's command line: `deno task bench [--bags N] [--consumers K] [--seed S] [--partitions P]
- * [--freshness-seconds F] [--archive-bags N] [--keep-stack] [--cpu-prof]`.
+ * [--freshness-seconds F] [--archive-bags N] [--board-clients N] [--board-seconds S] [--only board] [--keep-stack]
+ * [--cpu-prof]`.
  */
 import type { DatasetOptions } from "../producer/dataset.ts";
 
@@ -18,6 +19,12 @@ export interface BenchOptions {
    * by parseOptions; optional for the other benches that build these options to generate a dataset.
    */
   readonly archiveBags?: number;
+  /** Event-stream clients of the board stage (board_load.ts); 0 leaves the stage out. Set by parseOptions. */
+  readonly boardClients?: number;
+  /** How long the board stage holds its clients, in seconds. Set by parseOptions. */
+  readonly boardSeconds?: number;
+  /** A stage run alone (the stack, then only it); undefined for all. */
+  readonly only?: "board" | undefined;
   readonly keepStack: boolean;
   /** Pass --cpu-prof to the worker subprocesses (profiles land in .stack/bench/profiles/). */
   readonly cpuProf: boolean;
@@ -26,8 +33,9 @@ export interface BenchOptions {
 export const USAGE =
   "usage: deno task bench [--bags N (default 2000000)] [--consumers K (default 2)] [--seed S (default 1)] " +
   "[--partitions P (default 6)] [--freshness-seconds F (default 120, whole minutes, 0 for none)] " +
-  "[--archive-bags N (default 10000000, bags seeded for the archive's history lookups, 0 for none)] [--keep-stack] " +
-  "[--cpu-prof]";
+  "[--archive-bags N (default 10000000, bags seeded for the archive's history lookups, 0 for none)] " +
+  "[--board-clients N (default 1000, 0 for none)] [--board-seconds S (default 60)] [--only board (that stage alone)] " +
+  "[--keep-stack] [--cpu-prof]";
 
 /** Parses the arguments; throws with USAGE on anything unknown or invalid. */
 export function parseOptions(args: readonly string[]): BenchOptions {
@@ -38,6 +46,9 @@ export function parseOptions(args: readonly string[]): BenchOptions {
     partitions: 6,
     freshnessSeconds: 120,
     archiveBags: 10_000_000,
+    boardClients: 1_000,
+    boardSeconds: 60,
+    only: undefined as "board" | undefined,
     keepStack: false,
     cpuProf: false,
   };
@@ -76,6 +87,18 @@ export function parseOptions(args: readonly string[]): BenchOptions {
           throw new Error(`--archive-bags must be 0 or at least 1000, got ${options.archiveBags}\n${USAGE}`);
         }
         break;
+      case "--board-clients":
+        options.boardClients = integer(flag, value(), 0, 10_000);
+        break;
+      case "--board-seconds":
+        options.boardSeconds = integer(flag, value(), 1, 3600);
+        break;
+      case "--only": {
+        const stage = value();
+        if (stage !== "board") throw new Error(`--only takes board, got ${JSON.stringify(stage)}\n${USAGE}`);
+        options.only = stage;
+        break;
+      }
       case "--keep-stack":
         options.keepStack = true;
         break;

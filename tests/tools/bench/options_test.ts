@@ -10,6 +10,9 @@ Deno.test("bench options: defaults, and --freshness-seconds in whole minutes (0 
     partitions: 6,
     freshnessSeconds: 120,
     archiveBags: 10_000_000,
+    boardClients: 1_000,
+    boardSeconds: 60,
+    only: undefined,
     keepStack: false,
     cpuProf: false,
   });
@@ -26,4 +29,13 @@ Deno.test("bench options: --archive-bags takes 0 (no history lookups) or 1,000 t
   assert.throws(() => parseOptions(["--archive-bags", "999"]), /--archive-bags must be 0 or at least 1000, got 999/);
   assert.throws(() => parseOptions(["--archive-bags", "100000001"]), /between 0 and 100000000, got "100000001"/);
   assert.throws(() => parseOptions(["--archive-bags"]), /--archive-bags must be an integer/);
+});
+
+Deno.test("bench options: --board-clients (0 leaves the board stage out), --board-seconds, --only board", () => {
+  const options = parseOptions(["--board-clients", "1_000", "--board-seconds=60", "--only", "board"]);
+  assert.deepEqual([options.boardClients, options.boardSeconds, options.only], [1_000, 60, "board"]);
+  assert.equal(parseOptions(["--board-clients=0"]).boardClients, 0);
+  assert.throws(() => parseOptions(["--board-clients", "10001"]), /between 0 and 10000, got "10001"/);
+  assert.throws(() => parseOptions(["--board-seconds", "0"]), /between 1 and 3600, got "0"/);
+  assert.throws(() => parseOptions(["--only", "scan"]), /--only takes board, got "scan"/);
 });
