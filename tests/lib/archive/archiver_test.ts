@@ -11,7 +11,7 @@ import {
   testKafka,
 } from "../../_helpers/fixtures.ts";
 import { applyMigrations } from "../../../lib/archive/migrate.ts";
-import { isoDay, listPartitions, Partitions } from "../../../lib/archive/partitions.ts";
+import { DAY_TABLES, isoDay, listPartitions, MONTH_TABLE, Partitions } from "../../../lib/archive/partitions.ts";
 import { startConsumers } from "../../_helpers/pipeline.ts";
 import { testSchema } from "../../_helpers/postgres.ts";
 import { archivedRows, rowCounts, startTestArchiver } from "../../_helpers/archive.ts";
@@ -343,6 +343,36 @@ Deno.test("the history endpoint answers 404 for an id it does not know and 400 f
   }
 });
 
+Deno.test("a month of archive_days is dropped once the whole month is past ARCHIVE_RETENTION_DAYS", async () => {
+  const env = isolatedEnvironment("archiver", {
+    ARCHIVE_RETENTION_DAYS: "2",
+    HISTORY_PORT: "0",
+    HISTORY_HOST: "127.0.0.1",
+  });
+  const config = loadConfig("archiver", env);
+  const schema = await testSchema();
+  const day = 86_400_000;
+  // 3 March at noon with two days kept: 1 March is the first day kept, so February is wholly past retention.
+  const now = Date.UTC(2026, 2, 3, 12);
+  const dayNumber = (month: number, date: number) => Date.UTC(2026, month, date) / day;
+  await applyMigrations(schema.sql);
+  await new Partitions(schema.sql).ensure([dayNumber(1, 27), dayNumber(2, 2)]);
+  const before = (await listPartitions(schema.sql)).map((p) => p.name);
+  const archiver = await startTestArchiver(config, schema, () => now / 1000);
+  try {
+    const after = (await listPartitions(schema.sql)).map((p) => p.name);
+    assert.deepEqual(
+      before.filter((name) => !after.includes(name)).sort(),
+      [...DAY_TABLES.map((table) => `${table}_p20260227`), `${MONTH_TABLE}_p202602`].sort(),
+    );
+    assert.ok(after.includes("bag_itineraries_p20260302") && after.includes(`${MONTH_TABLE}_p202603`));
+    assert.equal(await metricValue(archiver.registry, "archive_partitions_dropped_total"), 6);
+  } finally {
+    await archiver.close();
+    await schema.drop();
+  }
+});
+
 Deno.test("the archiver drops partitions past ARCHIVE_RETENTION_DAYS at start and skips messages older than them", async () => {
   const env = isolatedEnvironment("archiver", {
     ARCHIVE_RETENTION_DAYS: "2",
@@ -361,16 +391,22 @@ Deno.test("the archiver drops partitions past ARCHIVE_RETENTION_DAYS at start an
     await schema.sql`insert into bag_itineraries (bag_id, flights, kafka_time, kafka_partition, kafka_offset)
       values (${bag}, '{FL_A}', ${new Date(Date.now() - daysAgo * day)}, 0, 0)`;
   }
+  const before = (await listPartitions(schema.sql)).map((p) => p.name);
   const archiver = await startTestArchiver(config, schema);
   try {
-    const partitionNames = (await listPartitions(schema.sql)).map((p) => p.name);
-    assert.ok(
-      !partitionNames.some((name) => name.endsWith(isoDay(today - 5).replaceAll("-", ""))),
-      partitionNames.join(),
-    );
-    assert.ok(partitionNames.includes(`bag_itineraries_p${isoDay(today - 1).replaceAll("-", "")}`));
-    // The day of five days ago of each of the five day tables (its month of archive_days is still kept).
-    assert.equal(await metricValue(archiver.registry, "archive_partitions_dropped_total"), 5);
+    const after = (await listPartitions(schema.sql)).map((p) => p.name);
+    const dropped = before.filter((name) => !after.includes(name)).sort();
+    // Five days ago in each day table; its month of archive_days too when that month ended before the cutoff
+    // (the first days of a month), never yesterday's.
+    const cutoff = today - 2;
+    const oldDay = new Date((today - 5) * day);
+    const oldMonthEnd = Math.floor(Date.UTC(oldDay.getUTCFullYear(), oldDay.getUTCMonth() + 1, 1) / day);
+    const compact = (d: number) => isoDay(d).replaceAll("-", "");
+    const expected = DAY_TABLES.map((table) => `${table}_p${compact(today - 5)}`);
+    if (oldMonthEnd <= cutoff) expected.push(`${MONTH_TABLE}_p${compact(today - 5).slice(0, 6)}`);
+    assert.deepEqual(dropped, expected.sort());
+    assert.ok(after.includes(`bag_itineraries_p${compact(today - 1)}`));
+    assert.equal(await metricValue(archiver.registry, "archive_partitions_dropped_total"), expected.length);
     // A replay of old input: the message of three days ago is past retention, today's is kept.
     await createTopic(kafka, config.topics.bags);
     const producer = kafka.producer();
