@@ -31,7 +31,8 @@ function boardMetrics(registry: Registry) {
     clients: new Gauge({ name: "board_clients", help: "Pages connected to the board's event stream", registers }),
     slowClients: new Counter({
       name: "board_slow_clients_closed_total",
-      help: "Event streams closed because the page had not read 8 MiB of events (it reconnects and catches up)",
+      help:
+        "Event streams closed because the page fell 8 MiB of events behind, beyond its first event (it reconnects and catches up)",
       registers,
     }),
     entries: new Counter({
@@ -98,15 +99,27 @@ export async function startBoard(
     metrics.flights.set(state.size);
   }, FORGET_EVERY_MS);
 
+  // The whole board, encoded once for every page that opens until the next entry or the next second: a
+  // reconnection storm (a board restarted under a thousand pages) costs one encoding, not one a page.
+  let wholeBoard: { key: string; event: Uint8Array } | undefined;
+  const flightsEvent = (since: string | undefined) => {
+    const from = shownFrom();
+    if (since !== undefined) return sseEvent("flights", JSON.stringify(state.views(from, since)), state.lastEventId);
+    const key = `${state.lastEventId}/${Math.floor(from)}`;
+    if (wholeBoard?.key !== key) {
+      wholeBoard = { key, event: sseEvent("flights", JSON.stringify(state.views(from)), state.lastEventId) };
+    }
+    return wholeBoard.event;
+  };
+  const retry = new TextEncoder().encode("retry: 1000\n\n");
   const events = (lastEventId: string | undefined) => {
     const since = lastEventId !== undefined && isStreamId(lastEventId) ? lastEventId : undefined;
-    const first = [
+    return hub.open([
       sseEvent("hello", JSON.stringify(helloData(config, clock() * 1000, since === undefined))),
       // On a reconnection, only what changed since its last event; then a retry delay the browser keeps.
-      sseEvent("flights", JSON.stringify(state.views(shownFrom(), since)), state.lastEventId),
-      new TextEncoder().encode("retry: 1000\n\n"),
-    ];
-    return hub.open(first);
+      flightsEvent(since),
+      retry,
+    ]);
   };
   const { board } = config;
   const server = await startBoardServer(

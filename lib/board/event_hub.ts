@@ -21,7 +21,8 @@ export interface EventHubHooks {
 }
 
 export class EventHub {
-  private readonly clients = new Set<Client>();
+  /** Each open client, with the bytes of its first chunks (allowed on top of the limit). */
+  private readonly clients = new Map<Client, number>();
   private readonly keepAlive: ReturnType<typeof setInterval>;
 
   constructor(
@@ -33,15 +34,28 @@ export class EventHub {
     this.keepAlive = setInterval(() => this.broadcast(encoder.encode(": keep-alive\n\n")), keepAliveMs);
   }
 
-  /** A text/event-stream body that starts with `first` and then gets every broadcast until the client leaves. */
+  /**
+   * A text/event-stream body that starts with `first` and then gets every broadcast until the client leaves.
+   * `first` (the whole board for a new page) does not count toward the limit: a board larger than the limit still
+   * opens, and the limit is on what a page falls behind after it.
+   */
   open(first: readonly Uint8Array[]): ReadableStream<Uint8Array> {
+    // Held outside the closures: the cancel callback lives as long as the connection, and a closure sharing its
+    // scope with `first` would keep the first chunks (megabytes for a whole board) alive with it.
+    const pending = { first: first as readonly Uint8Array[] | undefined };
     let client: Client;
     // Counted in bytes: desiredSize is then minus the bytes queued and not yet taken by the connection.
     return new ReadableStream<Uint8Array>({
       start: (controller) => {
         client = controller;
-        this.clients.add(client);
-        for (const chunk of first) this.send(client, chunk);
+        const chunks = pending.first ?? [];
+        pending.first = undefined;
+        let firstBytes = 0;
+        for (const chunk of chunks) {
+          controller.enqueue(chunk);
+          firstBytes += chunk.byteLength;
+        }
+        this.clients.set(client, firstBytes);
         this.hooks.onClients?.(this.clients.size);
       },
       cancel: () => this.remove(client),
@@ -50,15 +64,15 @@ export class EventHub {
 
   /** Queues `chunk` to every client. */
   broadcast(chunk: Uint8Array): void {
-    for (const client of this.clients) this.send(client, chunk);
+    for (const [client, allowance] of this.clients) this.send(client, chunk, allowance);
   }
 
   get size(): number {
     return this.clients.size;
   }
 
-  private send(client: Client, chunk: Uint8Array): void {
-    if (-(client.desiredSize ?? 0) + chunk.byteLength > this.maxQueuedBytes) {
+  private send(client: Client, chunk: Uint8Array, allowance: number): void {
+    if (-(client.desiredSize ?? 0) + chunk.byteLength > this.maxQueuedBytes + allowance) {
       this.hooks.onSlowClient?.();
       this.remove(client);
       try {
@@ -82,7 +96,7 @@ export class EventHub {
   /** Ends every stream (the pages reconnect to another board process or to this one restarted). */
   close(): void {
     clearInterval(this.keepAlive);
-    for (const client of [...this.clients]) {
+    for (const client of [...this.clients.keys()]) {
       this.remove(client);
       try {
         client.close();
