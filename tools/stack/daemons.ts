@@ -76,3 +76,14 @@ export async function stopRecorded(pidFile: string, graceMs = 20_000): Promise<b
   rmSync(pidFile, { force: true });
   return true;
 }
+
+/** SIGKILLs `pid` (when alive), as a crash would, and resolves once it is gone. */
+export async function killNow(pid: number | undefined): Promise<void> {
+  if (pid === undefined || !isAlive(pid)) return;
+  process.kill(pid, "SIGKILL");
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} still runs 10 s after SIGKILL`);
+    await delay(20);
+  }
+}

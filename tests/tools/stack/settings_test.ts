@@ -5,6 +5,7 @@ import { configErrorOf, type Env, variablesRead } from "../../_helpers/config_pr
 
 /** Invalid values of the stack settings; STACK_DIR, STACK_CACHE_DIR and XDG_CACHE_HOME take any path. */
 const INVALID_STACK: Record<string, { rule: string; values: string[] }> = {
+  STACK_TOPOLOGY: { rule: "must be one of single, cluster", values: ["multi", "Cluster", "3"] },
   STACK_REDIS_PORT: { rule: "must be an integer between 1 and 65535", values: ["0", "65536", "redis"] },
   STACK_KAFKA_PORT: { rule: "must be an integer between 1 and 65535", values: ["0", "65536", "9092.0"] },
   STACK_KAFKA_CONTROLLER_PORT: { rule: "must be an integer between 1 and 65535", values: ["0", "65536"] },
@@ -43,6 +44,7 @@ const PATHS: Env = { STACK_DIR: "/stack", XDG_CACHE_HOME: "/cache" };
 Deno.test("loadStackSettings() with an empty environment returns the dev stack's defaults", () => {
   assert.deepEqual(loadStackSettings({ XDG_CACHE_HOME: "/cache" }), {
     dir: resolve(".stack/dev"),
+    topology: "single",
     redisPort: 6379,
     kafkaPort: 9092,
     kafkaControllerPort: 9093,
@@ -69,6 +71,7 @@ Deno.test("loadStackSettings() takes every value from STACK_* variables", () => 
   assert.deepEqual(
     loadStackSettings({
       STACK_DIR: "/tmp/stack-x",
+      STACK_TOPOLOGY: "single",
       STACK_CACHE_DIR: "/jars",
       XDG_CACHE_HOME: "/cache",
       STACK_REDIS_PORT: "26379",
@@ -91,6 +94,7 @@ Deno.test("loadStackSettings() takes every value from STACK_* variables", () => 
     }),
     {
       dir: "/tmp/stack-x",
+      topology: "single",
       redisPort: 26379,
       kafkaPort: 29092,
       kafkaControllerPort: 29093,
@@ -174,4 +178,90 @@ Deno.test("loadStackSettings() rejects a SASL port without a SASL password", () 
     configErrorOf(() => loadStackSettings({ ...PATHS, STACK_KAFKA_SASL_PORT: "9094" })),
     `Cannot start the stack: 'STACK_KAFKA_SASL_PORT' needs STACK_KAFKA_SASL_PASSWORD, got "9094"`,
   );
+});
+
+const CLUSTER: Env = { ...PATHS, STACK_TOPOLOGY: "cluster" };
+const ALL_FOUR = "STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_POSTGRES_PORT";
+const RANGES_RULE = "must start port ranges that do not overlap with STACK_TOPOLOGY=cluster";
+
+Deno.test("loadStackSettings() with STACK_TOPOLOGY=cluster moves the controllers' default to 9095, after Kafka's 9092-9094", () => {
+  const settings = loadStackSettings(CLUSTER);
+  assert.deepEqual(
+    [settings.topology, settings.redisPort, settings.kafkaPort, settings.kafkaControllerPort, settings.postgresPort],
+    ["cluster", 6379, 9092, 9095, 5432],
+  );
+  assert.equal(loadStackSettings({ ...CLUSTER, STACK_KAFKA_CONTROLLER_PORT: "19292" }).kafkaControllerPort, 19292);
+});
+
+Deno.test("loadStackSettings() with STACK_TOPOLOGY=cluster rejects overlapping port ranges, naming the variables and ranges", () => {
+  const cases: Env[] = [
+    // Kafka 9093-9095 meets the controllers at 9095.
+    { STACK_KAFKA_PORT: "9093" },
+    // Inside Redis' six ports.
+    { STACK_KAFKA_PORT: "6384" },
+    { STACK_POSTGRES_PORT: "6380" },
+    // On a Redis node's cluster bus port (its port + 10000).
+    { STACK_KAFKA_CONTROLLER_PORT: "16383" },
+  ];
+  assert.deepEqual(cases.map((env) => configErrorOf(() => loadStackSettings({ ...CLUSTER, ...env }))), [
+    `Cannot start the stack: '${ALL_FOUR}' ${RANGES_RULE}, got "redis 6379-6384, redis cluster bus 16379-16384, ` +
+    `kafka 9093-9095, kafka controllers 9095-9097, postgres 5432"`,
+    `Cannot start the stack: '${ALL_FOUR}' ${RANGES_RULE}, got "redis 6379-6384, redis cluster bus 16379-16384, ` +
+    `kafka 6384-6386, kafka controllers 9095-9097, postgres 5432"`,
+    `Cannot start the stack: '${ALL_FOUR}' ${RANGES_RULE}, got "redis 6379-6384, redis cluster bus 16379-16384, ` +
+    `kafka 9092-9094, kafka controllers 9095-9097, postgres 6380"`,
+    `Cannot start the stack: '${ALL_FOUR}' ${RANGES_RULE}, got "redis 6379-6384, redis cluster bus 16379-16384, ` +
+    `kafka 9092-9094, kafka controllers 16383-16385, postgres 5432"`,
+  ]);
+});
+
+Deno.test("loadStackSettings() with STACK_TOPOLOGY=cluster checks the SASL range of 3 and leaves PostgreSQL out at 0", () => {
+  assert.equal(
+    configErrorOf(() =>
+      loadStackSettings({
+        ...CLUSTER,
+        STACK_POSTGRES_PORT: "0",
+        STACK_KAFKA_SASL_PORT: "9090",
+        STACK_KAFKA_SASL_PASSWORD: "pw",
+      })
+    ),
+    "Cannot start the stack: 'STACK_REDIS_PORT, STACK_KAFKA_PORT, STACK_KAFKA_CONTROLLER_PORT, STACK_KAFKA_SASL_PORT' " +
+      `${RANGES_RULE}, got "redis 6379-6384, redis cluster bus 16379-16384, kafka 9092-9094, ` +
+      `kafka controllers 9095-9097, kafka sasl 9090-9092"`,
+  );
+  assert.equal(
+    loadStackSettings({ ...CLUSTER, STACK_KAFKA_SASL_PORT: "9098", STACK_KAFKA_SASL_PASSWORD: "pw" }).kafkaSaslPort,
+    9098,
+  );
+});
+
+Deno.test("loadStackSettings() with STACK_TOPOLOGY=cluster rejects a range that would end past 65535", () => {
+  assert.deepEqual(
+    [
+      { STACK_REDIS_PORT: "55531" },
+      { STACK_KAFKA_PORT: "65534" },
+      { STACK_KAFKA_CONTROLLER_PORT: "65535", STACK_REDIS_PORT: "55531" },
+    ].map((env) => configErrorOf(() => loadStackSettings({ ...CLUSTER, ...env }))),
+    [
+      `Cannot start the stack: 'STACK_REDIS_PORT' must be at most 55530 with STACK_TOPOLOGY=cluster, got "55531"`,
+      `Cannot start the stack: 'STACK_KAFKA_PORT' must be at most 65533 with STACK_TOPOLOGY=cluster, got "65534"`,
+      "Cannot start the stack: " + [
+        `'STACK_REDIS_PORT' must be at most 55530 with STACK_TOPOLOGY=cluster, got "55531"`,
+        `'STACK_KAFKA_CONTROLLER_PORT' must be at most 65533 with STACK_TOPOLOGY=cluster, got "65535"`,
+      ].join("; "),
+    ],
+  );
+  assert.equal(loadStackSettings({ ...CLUSTER, STACK_REDIS_PORT: "55530" }).redisPort, 55530);
+});
+
+Deno.test("loadStackSettings() checks the cluster's ranges only with STACK_TOPOLOGY=cluster", () => {
+  // Adjacent ports are fine for one node each.
+  const adjacent = {
+    ...PATHS,
+    STACK_REDIS_PORT: "9091",
+    STACK_KAFKA_PORT: "9092",
+    STACK_KAFKA_CONTROLLER_PORT: "9093",
+  };
+  assert.equal(loadStackSettings(adjacent).topology, "single");
+  assert.match(configErrorOf(() => loadStackSettings({ ...adjacent, STACK_TOPOLOGY: "cluster" })), /do not overlap/);
 });

@@ -3,43 +3,23 @@
  * and a second, throwaway stack on free ports that the `down` test starts and stops.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import process from "node:process";
 import { Kafka, logLevel } from "kafkajs";
-import { ROOT, taskArgs } from "../../../tools/processes.ts";
+import { ROOT } from "../../../tools/processes.ts";
 import { createTopicsIfMissing } from "../../../lib/infra/kafka.ts";
 import { pingPostgresOnce } from "../../../lib/infra/postgres.ts";
 import { connectRedis, pingRedisOnce } from "../../../lib/infra/redis.ts";
 import { environment } from "../../../lib/infra/runtime.ts";
 import { isAlive, portInUse } from "../../../tools/stack/daemons.ts";
 import { produce, readTopic, uniqueName } from "../../_helpers/fixtures.ts";
+import { processesMentioning, runStack } from "../../_helpers/stack_task.ts";
 import { TEST_STACK_ENV } from "../../_helpers/test_stack.ts";
 
-/** The `stack` task's command line in deno.json: `deno run <flags> tools/stack/stack.ts`. */
-const STACK_TASK = taskArgs("stack");
 const TEST_ENV = { ...environment(), ...TEST_STACK_ENV };
 const TEST_DIR = resolve(ROOT, TEST_STACK_ENV.STACK_DIR);
-
-/** Runs `tools/stack/stack.ts <command>` as the task does, returning its exit code, output and duration. */
-function runStack(command: "up" | "down", env: Record<string, string | undefined>) {
-  const started = Date.now();
-  const child = spawn(process.execPath, [...STACK_TASK, command], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  return new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((done) =>
-    child.on("close", (code) => done({ code, stdout, stderr, ms: Date.now() - started }))
-  );
-}
 
 /** The pids recorded in a stack folder's pid files (undefined when a file is missing). */
 function recordedPids(dir: string) {
@@ -50,17 +30,6 @@ function recordedPids(dir: string) {
     kafka: read(join(dir, "kafka", "kafka.pid")),
     postgres: read(join(dir, "postgres", "data", "postmaster.pid")),
   };
-}
-
-/** Pids of running processes whose title mentions any of `texts` (from `ps`: Deno reads /proc only with --allow-all). */
-function processesMentioning(...texts: string[]): number[] {
-  const ps = spawnSync("ps", ["-eo", "pid=,stat=,args="], { encoding: "utf8" });
-  if (ps.status !== 0) throw new Error(`ps failed: ${ps.stderr}`);
-  return ps.stdout.split("\n").map((line) => line.trim().split(/\s+/))
-    .filter(([, stat, ...args]) =>
-      stat !== undefined && !stat.startsWith("Z") && texts.some((text) => args.join(" ").includes(text))
-    )
-    .map(([pid]) => Number(pid)).sort((a, b) => a - b);
 }
 
 /** `count` distinct ports that nothing listens on now (other stacks here use 26379/29092 and more). */
