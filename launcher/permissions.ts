@@ -34,7 +34,11 @@ function withLoopbackAliases(address: string): string[] {
 /** The addresses of each server a process may need, from its configuration. */
 const SERVER_ADDRESSES: Readonly<Record<Server, (config: Config) => readonly string[]>> = {
   kafka: (config) => config.kafka.brokers,
-  redis: (config) => [redisAddress(config.redisUrl)],
+  // A cluster's nodes are those listed: the nodes it announces must be among them.
+  redis: (config) =>
+    config.redisCluster
+      ? config.redisCluster.nodes.map(({ host, port }) => `${host}:${port}`)
+      : [redisAddress(config.redisUrl)],
   postgres: (config) => [postgresAddress(config.archive.postgresUrl)],
 };
 

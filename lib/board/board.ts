@@ -11,6 +11,7 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 import type { Config } from "../infra/config.ts";
 import type { Closable, ServiceContext } from "../infra/service.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import type { WorkEntry } from "../stream/stream_reader.ts";
 import { startBoardServer } from "./board_server.ts";
 import { BoardState } from "./board_state.ts";
@@ -68,7 +69,7 @@ export function helloData(config: Config, nowMs: number, whole: boolean) {
 
 /** Builds and starts the board. */
 export async function startBoard(
-  { config, logger, registry, redis, clock }: ServiceContext<"redis">,
+  { config, logger, registry, redis, clock }: ServiceContext<"redis", RedisClient>,
 ): Promise<Closable> {
   const metrics = boardMetrics(registry);
   const state = new BoardState();

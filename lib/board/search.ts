@@ -2,7 +2,7 @@
  * A search on the board: a bag's or a flight's current routing (the board's work, Redis's itinerary or schedule)
  * and, when the archiver answers, its history. Read-only: HGET and HMGET on the seed's keys only.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
 import type { BagHistory, FlightHistory } from "../archive/history.ts";
 import { bagTimeline, flightTimeline } from "../archive/timeline.ts";
 import { bagKey, flightKey } from "../infra/keys.ts";
@@ -84,7 +84,7 @@ function parseList(text: string | null): string[] | null {
 
 /** What the board, Redis and the archive know of bag `id`. */
 export async function searchBag(
-  redis: Redis,
+  redis: RedisClient,
   state: BoardState,
   historyUrl: string,
   id: string,
@@ -101,7 +101,7 @@ export async function searchBag(
 
 /** What the board, Redis and the archive know of flight `id`. */
 export async function searchFlight(
-  redis: Redis,
+  redis: RedisClient,
   state: BoardState,
   historyUrl: string,
   id: string,

@@ -4,7 +4,7 @@
  * only reads, and every board process sees every entry. Redis unavailable: logged and retried with backoff,
  * going on after the last entry handled.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
 import { errorMessage, type Logger } from "../infra/log.ts";
 import { delay } from "../infra/poll.ts";
 import { backoffMs } from "../infra/retry.ts";
@@ -22,7 +22,7 @@ export class StreamFollower {
 
   /** `redis` is used only by this follower: a blocking XREAD holds its connection. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly stream: string,
     private readonly onEntries: (entries: WorkEntry[]) => void,
     private readonly logger: Logger,

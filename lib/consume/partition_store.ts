@@ -4,7 +4,7 @@
  * for each partition.
  */
 import type { KafkaMessage } from "kafkajs";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
 import { orderStamp } from "../domain/order_stamp.ts";
 import { InvalidMessage, UnexpectedScriptReply } from "../infra/errors.ts";
 import { loadScript, SCRIPT_CODES, type ScriptName } from "../infra/scripts.ts";
@@ -92,7 +92,7 @@ export function toStoreResult(script: ScriptName, reply: unknown): StoreResult {
 
 /** How a PartitionStore runs one Lua script per chunk, and where that script records each partition's offset. */
 export interface ScriptStoreOptions<T> {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly script: ScriptName;
   /** The hash, and its field for a partition, where the script records the last offset it applied. */
   readonly offsets: { readonly key: string; readonly field: (partition: number) => string };
@@ -107,7 +107,7 @@ export interface ScriptStoreOptions<T> {
  * number (the upserts' appliedOffsetsKey(topic)).
  */
 export function offsetsByPartition<T>(
-  redis: Redis,
+  redis: RedisClient,
   script: ScriptName,
   offsetsKey: string,
   encode: ScriptStoreOptions<T>["encode"],

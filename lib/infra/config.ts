@@ -153,6 +153,56 @@ function parseRedisUrl(reader: EnvReader): string {
   return value;
 }
 
+/** Where a Redis Cluster client reads: its masters, or their replicas (REDIS_READ_FROM). */
+export const REDIS_READ_FROM = ["master", "replica"] as const;
+
+/**
+ * REDIS_CLUSTER_NODES (seed nodes of a Redis Cluster; REDIS_URL then gives only the credentials and TLS) and
+ * REDIS_READ_FROM, for the processes the registry says run on a cluster (docs/design/redis-cluster.md).
+ */
+function parseRedisCluster(reader: EnvReader, service: ServiceName, redisUrl: string) {
+  const value = reader.optionalString("REDIS_CLUSTER_NODES");
+  const readFrom = reader.oneOf("REDIS_READ_FROM", "master", REDIS_READ_FROM);
+  if (value === undefined) {
+    if (readFrom === "replica") {
+      reader.fail("REDIS_READ_FROM", "needs REDIS_CLUSTER_NODES: replicas are a cluster's", readFrom);
+    }
+    return undefined;
+  }
+  const nodes = value.split(",").map((node) => node.trim());
+  const spec = PROCESSES[service];
+  if (nodes.some((node) => !isPort(HOST_PORT.exec(node)?.[1]))) {
+    reader.fail("REDIS_CLUSTER_NODES", "must be a comma-separated list of host:port", value);
+  } else if (!spec.redisCluster) {
+    const capable = Object.entries(PROCESSES).filter(([, process]) => process.redisCluster).map(([name]) => name);
+    reader.fail(
+      "REDIS_CLUSTER_NODES",
+      `is not supported by ${service} yet (${
+        capable.join(", ")
+      } run on a Redis Cluster; see docs/design/redis-cluster.md)`,
+      value,
+    );
+  }
+  if (readFrom === "replica" && spec.writes.length > 0) {
+    reader.fail("REDIS_READ_FROM", `replica is for the readers; ${service} writes`, readFrom);
+  }
+  const database = URL.canParse(redisUrl) ? new URL(redisUrl).pathname : "";
+  if (!/^\/?0?$/.test(database)) {
+    reader.fail(
+      "REDIS_URL",
+      "must name database 0 (or none) with REDIS_CLUSTER_NODES: a cluster has no other",
+      database,
+    );
+  }
+  return {
+    nodes: nodes.map((node) => {
+      const separator = node.lastIndexOf(":");
+      return { host: node.slice(0, separator), port: Number(node.slice(separator + 1)) };
+    }),
+    readFrom,
+  };
+}
+
 function parsePostgresUrl(reader: EnvReader): string {
   const value = reader.string("POSTGRES_URL", "postgres://baggage_router:baggage-router@localhost:5432/baggage_router");
   const url = URL.canParse(value) ? new URL(value) : undefined;
@@ -248,6 +298,7 @@ export function loadConfig(service: ServiceName, env: Env = environment()) {
       ),
     },
     redisUrl: parseRedisUrl(r),
+    redisCluster: parseRedisCluster(r, service, r.raw("REDIS_URL") ?? "redis://localhost:6379"),
     limits: {
       maxMessageBytes: r.integer("MAX_MESSAGE_BYTES", 1_048_576, 256, 100_000_000),
       maxBagsPerFlight: r.integer("MAX_BAGS_PER_FLIGHT", 5_000, 1, 1_000_000),

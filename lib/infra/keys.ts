@@ -3,6 +3,7 @@
  * The seed's keys (flight:*, bag:*) are a public contract; our own state lives under
  * `offsets:` (last applied Kafka offset per topic partition) and `work:` (scanner revisions) and `bridge:` (stream mirroring).
  */
+import { hashedPart, keySlot, slotTag } from "./cluster_slots.ts";
 
 /** Hash of one flight: departure_time, arrival_time, bags (JSON array). */
 export const flightKey = (flightId: string) => `flight:id:${flightId}`;
@@ -69,9 +70,22 @@ export const dueKeysExpiry = (hour: number, graceSeconds: number) => (hour + 2) 
 /** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */
 export const WORK_STATE = "work:state";
 
+/**
+ * What names the bridge's keys of `stream`: the stream's name on one node; on a Redis Cluster, a hash tag of the part
+ * of the stream's name that decides its slot (its slot's tag when that part holds a brace), so the stream and every
+ * key of its appends share one slot: `bridge:offsets:{stream:arriving_flight_work}`.
+ */
+function bridgeScope(stream: string, onCluster: boolean): string {
+  if (!onCluster) return stream;
+  const hashed = hashedPart(stream);
+  return `{${/[{}]/.test(hashed) ? slotTag(keySlot(stream)) : hashed}}`;
+}
 /** Hash: "<topic>:<partition>" -> last offset of the work topic mirrored into the stream. */
-export const bridgeOffsetsKey = (stream: string) => `bridge:offsets:${stream}`;
+export const bridgeOffsetsKey = (stream: string, onCluster = false) =>
+  `bridge:offsets:${bridgeScope(stream, onCluster)}`;
 /** Hash: flight id -> highest work revision mirrored into the stream. */
-export const bridgeRevisionsKey = (stream: string) => `bridge:revisions:${stream}`;
+export const bridgeRevisionsKey = (stream: string, onCluster = false) =>
+  `bridge:revisions:${bridgeScope(stream, onCluster)}`;
 /** Sorted set of the flights in bridgeRevisionsKey scored by arrival time, to forget them after DATA_RETENTION_SECONDS. */
-export const bridgeRevisionArrivalsKey = (stream: string) => `bridge:revision_arrivals:${stream}`;
+export const bridgeRevisionArrivalsKey = (stream: string, onCluster = false) =>
+  `bridge:revision_arrivals:${bridgeScope(stream, onCluster)}`;

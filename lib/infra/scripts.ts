@@ -8,7 +8,7 @@
  * locals, so a script writes `return {BEHIND, recorded, 0}` and its callers compare with the same value.
  */
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "./redis.ts";
 import appendWorkEntries from "../../lua/append_work_entries.lua" with { type: "text" };
 import applyBaggageMessages from "../../lua/apply_baggage_messages.lua" with { type: "text" };
 import claimFlightWork from "../../lua/claim_flight_work.lua" with { type: "text" };
@@ -46,7 +46,7 @@ export type ScriptName = keyof typeof SOURCES;
 export const SCRIPT_CODES = {
   /** upsert_flights, upsert_bags, append_work_entries: the chunk was applied. */
   APPLIED: 1,
-  /** upsert_flights, upsert_bags, append_work_entries: Redis records less than required; nothing written. */
+  /** upsert_flights, upsert_bags, append_work_entries: RedisClient records less than required; nothing written. */
   BEHIND: -20,
   /** claim_flight_work: the work is as last published (or dead-lettered); nothing to publish. */
   UNCHANGED: 0,
@@ -72,7 +72,7 @@ export class LuaScript {
   readonly sha: string;
   private readonly source: string;
 
-  constructor(readonly name: ScriptName, private readonly redis: Redis) {
+  constructor(readonly name: ScriptName, private readonly redis: RedisClient) {
     this.source = scriptSource(name);
     this.sha = createHash("sha1").update(this.source).digest("hex");
   }
@@ -84,8 +84,9 @@ export class LuaScript {
     } catch (error) {
       // NOSCRIPT is the error code Redis starts its reply with (the protocol's, not a message to parse).
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-      await this.load();
-      return await this.redis.evalsha(this.sha, keys.length, ...keys, ...args);
+      // EVAL caches the script on the node that runs it: on a cluster, the node of the keys, which a
+      // SCRIPT LOAD (sent to any node) would not reach.
+      return await this.redis.eval(this.source, keys.length, ...keys, ...args);
     }
   }
 
@@ -98,10 +99,10 @@ export class LuaScript {
 /** Every script, bound to one connection. */
 export type Scripts = Readonly<Record<ScriptName, LuaScript>>;
 
-const bound = new WeakMap<Redis, Scripts>();
+const bound = new WeakMap<RedisClient, Scripts>();
 
 /** The scripts bound to `redis`, made once per connection (each loads itself on first use if Redis lacks it). */
-export function scriptsOf(redis: Redis): Scripts {
+export function scriptsOf(redis: RedisClient): Scripts {
   let scripts = bound.get(redis);
   if (!scripts) {
     const names = Object.keys(SOURCES) as ScriptName[];
@@ -112,7 +113,7 @@ export function scriptsOf(redis: Redis): Scripts {
 }
 
 /** Loads `name` into Redis now (so a start-up fails early on a Redis that refuses scripts) and returns it. */
-export async function loadScript(redis: Redis, name: ScriptName): Promise<LuaScript> {
+export async function loadScript(redis: RedisClient, name: ScriptName): Promise<LuaScript> {
   const script = scriptsOf(redis)[name];
   await script.load();
   return script;

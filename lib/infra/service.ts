@@ -11,18 +11,18 @@ import { createKafka, type Kafka, kafkaHealth } from "./kafka.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { type HealthCheck, startMetricsServer } from "./metrics_server.ts";
 import { connectPostgres, postgresHealth, type Sql } from "./postgres.ts";
-import { connectRedis, type Redis, redisHealth } from "./redis.ts";
+import { connectRedisClient, type Redis, type RedisClient, redisHealth } from "./redis.ts";
 import { exit, onShutdownSignal } from "./runtime.ts";
 
-/** The client of each server. */
-interface Clients {
+/** The client of each server; `R`, Redis' client: one primary's, or either for a process that runs on a cluster. */
+interface Clients<R extends RedisClient> {
   readonly kafka: Kafka;
-  readonly redis: Redis;
+  readonly redis: R;
   readonly postgres: Sql;
 }
 
 /** Everything a worker is built from: the clients of the servers `S` only. */
-export type ServiceContext<S extends Server = "kafka" | "redis"> =
+export type ServiceContext<S extends Server = "kafka" | "redis", R extends RedisClient = Redis> =
   & {
     readonly config: Config;
     readonly logger: Logger;
@@ -30,10 +30,12 @@ export type ServiceContext<S extends Server = "kafka" | "redis"> =
     /** The time wherever it decides something (tests inject their own). */
     readonly clock: Clock;
   }
-  & Pick<Clients, S>;
+  & Pick<Clients<R>, S>;
 
 /** The servers the registry lists for `N`. */
 export type NeedsOf<N extends ServiceName> = (typeof PROCESSES)[N]["needs"][number];
+/** Redis' client of `N`: a cluster's too when the registry says it runs on one (config.ts allows no other). */
+export type RedisOf<N extends ServiceName> = (typeof PROCESSES)[N]["redisCluster"] extends true ? RedisClient : Redis;
 
 /** Something running that can be stopped gracefully. */
 export interface Closable {
@@ -54,7 +56,7 @@ function processRegistry(): Registry {
 /** Starts `service` with `start` and keeps it running until a shutdown signal. */
 export async function runService<N extends ServiceName>(
   service: N,
-  start: (context: ServiceContext<NeedsOf<N>>) => Promise<Closable>,
+  start: (context: ServiceContext<NeedsOf<N>, RedisOf<N>>) => Promise<Closable>,
 ) {
   let config: Config;
   try {
@@ -83,7 +85,7 @@ export async function runService<N extends ServiceName>(
   startup = (async () => {
     const registry = processRegistry();
     const needs: readonly Server[] = PROCESSES[service].needs;
-    const clients: { kafka?: Kafka; redis?: Redis; postgres?: Sql } = {};
+    const clients: { kafka?: Kafka; redis?: RedisClient; postgres?: Sql } = {};
     const checks: Record<string, HealthCheck> = {};
     if (needs.includes("kafka")) {
       const kafka = createKafka(config, logger);
@@ -93,7 +95,7 @@ export async function runService<N extends ServiceName>(
       checks.kafka = kafkaCheck.check;
     }
     if (needs.includes("redis")) {
-      const redis = await connectRedis(config.redisUrl, service, logger);
+      const redis = await connectRedisClient(config, service, logger);
       closers.push(() => redis.quit());
       clients.redis = redis;
       checks.redis = redisHealth(redis);
@@ -108,7 +110,11 @@ export async function runService<N extends ServiceName>(
     const server = await startMetricsServer(config.metrics.host, config.metrics.port, registry, checks);
     closers.push(() => server.close());
     // The registry's `needs` decided which clients exist above; the type says the same from the same table.
-    const context = { config, logger, registry, clock: systemClock, ...clients } as ServiceContext<NeedsOf<N>>;
+    // A cluster client only for a process marked redisCluster: loadConfig refuses REDIS_CLUSTER_NODES for the others.
+    const context = { config, logger, registry, clock: systemClock, ...clients } as ServiceContext<
+      NeedsOf<N>,
+      RedisOf<N>
+    >;
     const worker = await start(context);
     closers.push(() => worker.close());
     logger.info({ metrics_port: server.port }, `${service} started`);

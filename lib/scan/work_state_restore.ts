@@ -10,7 +10,7 @@
  * revision's `removed_bags` are counted from them), then sets the marker.
  */
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
 import type { Kafka, KafkaMessage } from "kafkajs";
 import type { Config } from "../infra/config.ts";
 import { parseFlightWork, workDigest } from "../domain/work.ts";
@@ -24,12 +24,12 @@ import { scriptsOf } from "../infra/scripts.ts";
  * when they find Redis behind Kafka: a Redis back from an older snapshot holds older revisions too, and the
  * next correction would reuse a published revision number for other content.
  */
-export async function requireWorkStateRestore(redis: Redis): Promise<void> {
+export async function requireWorkStateRestore(redis: RedisClient): Promise<void> {
   await redis.del(WORK_STATE);
 }
 
 /** Whether the publication states are there (no restore pending): only then may a scan publish. */
-export async function workStateIntact(redis: Redis): Promise<boolean> {
+export async function workStateIntact(redis: RedisClient): Promise<boolean> {
   return (await redis.exists(WORK_STATE)) === 1;
 }
 
@@ -52,7 +52,7 @@ const READ_TIMEOUT_MS = 600_000;
  * Returns the number of flights restored, or undefined when the state was there.
  */
 export async function restoreWorkStateIfLost(
-  deps: { redis: Redis; kafka: Kafka; config: Config; logger: Logger },
+  deps: { redis: RedisClient; kafka: Kafka; config: Config; logger: Logger },
   nowSeconds: number,
 ): Promise<number | undefined> {
   const { redis, kafka, config, logger } = deps;

@@ -14,7 +14,7 @@
  *   (MKSTREAM) and reading goes on. Entries pending before are gone with the group;
  * - Redis unavailable: logged, retried with backoff.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
 import { errorMessage, type Logger } from "../infra/log.ts";
 import { delay } from "../infra/poll.ts";
 import { backoffMs } from "../infra/retry.ts";
@@ -88,7 +88,7 @@ export class WorkStreamReader {
 
   /** `redis` is used only by this reader: a blocking XREADGROUP holds its connection. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly options: StreamReaderOptions,
     private readonly logger: Logger,
   ) {}

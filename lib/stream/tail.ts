@@ -1,9 +1,10 @@
 /** `deno task tail`: follows the work stream as a reader of a consumer group, printing entries as JSON lines. */
 import type { Closable, ServiceContext } from "../infra/service.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import { WorkStreamReader } from "./stream_reader.ts";
 
 /** Starts reading; every handled entry is printed on stdout. */
-export async function startTail({ config, redis, logger }: ServiceContext<"redis">): Promise<Closable> {
+export async function startTail({ config, redis, logger }: ServiceContext<"redis", RedisClient>): Promise<Closable> {
   const { tail } = config;
   const reader = new WorkStreamReader(redis.duplicate(), {
     stream: config.stream.key,

@@ -5,11 +5,14 @@ import { createConsumerMetrics } from "../consume/consumer_metrics.ts";
 import { type FlightWork, parseFlightWork } from "../domain/work.ts";
 import { ensureWorkTopics } from "../infra/kafka.ts";
 import type { ServiceContext } from "../infra/service.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import { requireWorkStateRestore } from "../scan/work_state_restore.ts";
 import { createWorkStreamStore } from "./work_stream_store.ts";
 
 /** Builds and starts the bridge. */
-export async function startBridge({ config, logger, registry, kafka, redis, clock }: ServiceContext) {
+export async function startBridge(
+  { config, logger, registry, kafka, redis, clock }: ServiceContext<"kafka" | "redis", RedisClient>,
+) {
   const topic = config.topics.work;
   await ensureWorkTopics(kafka, config);
   const metrics = createBridgeMetrics(registry);

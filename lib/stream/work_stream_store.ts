@@ -1,5 +1,6 @@
 /** Appends work messages to the Redis Stream through lua/append_work_entries.lua. */
-import type { Redis } from "ioredis";
+import { Cluster } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
 import type { FlightWork } from "../domain/work.ts";
 import type { StoreRequest } from "../consume/partition_store.ts";
 import { bridgeOffsetsKey, bridgeRevisionArrivalsKey, bridgeRevisionsKey } from "../infra/keys.ts";
@@ -27,14 +28,20 @@ export interface AppendCounts {
  * `onAppended` receives each chunk's counts.
  */
 export function createWorkStreamStore(
-  redis: Redis,
+  redis: RedisClient,
   topic: string,
   stream: string,
   trim: StreamTrim,
   clock: Clock,
   onAppended: (counts: AppendCounts, records: readonly FlightWork[]) => void,
 ): Promise<PartitionStore<FlightWork>> {
-  const keys = [stream, bridgeOffsetsKey(stream), bridgeRevisionsKey(stream), bridgeRevisionArrivalsKey(stream)];
+  const onCluster = redis instanceof Cluster;
+  const keys = [
+    stream,
+    bridgeOffsetsKey(stream, onCluster),
+    bridgeRevisionsKey(stream, onCluster),
+    bridgeRevisionArrivalsKey(stream, onCluster),
+  ];
   const field = (partition: number) => `${topic}:${partition}`;
   const encode = (request: StoreRequest<FlightWork>) => {
     const now = clock();

@@ -25,6 +25,7 @@ const EXAMPLE: ProcessSpec = {
   writes: [],
   serves: [],
   calls: [],
+  redisCluster: true,
   inDev: true,
   tooling: false,
 };

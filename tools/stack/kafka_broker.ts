@@ -134,6 +134,9 @@ function serverProperties(quorum: KafkaQuorum, node: KafkaNode): string {
     `share.coordinator.state.topic.min.isr=${minIsr}`,
     "group.initial.rebalance.delay.ms=0",
     "auto.create.topics.enable=false",
+    // The log cleaner allocates its whole dedupe buffer (128 MiB by default) in one piece at start: in a small heap
+    // (the tests' 256m) that allocation can fail and stop the broker. The stack's compacted topics are small.
+    "log.cleaner.dedupe.buffer.size=33554432",
     "",
   ].join("\n");
 }

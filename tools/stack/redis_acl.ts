@@ -17,6 +17,10 @@ export const WORKER_COMMANDS = [
   "quit",
   "client|setname",
   "client|getname",
+  // a cluster client: the slot map, the ready check, and reads from replicas
+  "cluster|slots",
+  "cluster|info",
+  "readonly",
   // scripts
   "evalsha",
   "eval",

@@ -52,8 +52,8 @@ export function redisClusterNodes(settings: StackSettings): RedisNode[] {
   });
 }
 
-/** Runs one command on the node at `port` over a short-lived connection that does not retry. */
-async function commandOnce(settings: StackSettings, port: number, command: string, ...args: string[]) {
+/** Runs one command on the node at `port` over a short-lived connection that does not retry; returns its reply. */
+async function replyOnce(settings: StackSettings, port: number, command: string, ...args: string[]) {
   const redis = new Redis(redisAdminUrl(settings, port), {
     lazyConnect: true,
     retryStrategy: () => null,
@@ -62,10 +62,15 @@ async function commandOnce(settings: StackSettings, port: number, command: strin
   redis.on("error", () => {});
   try {
     await redis.connect();
-    return String(await redis.call(command, ...args));
+    return await redis.call(command, ...args);
   } finally {
     redis.disconnect();
   }
+}
+
+/** Runs one command on the node at `port` (replyOnce); returns its reply as text. */
+async function commandOnce(settings: StackSettings, port: number, command: string, ...args: string[]) {
+  return String(await replyOnce(settings, port, command, ...args));
 }
 
 /** `field:value` lines of CLUSTER INFO or INFO as a map. */
@@ -133,7 +138,21 @@ export async function redisClusterProblem(settings: StackSettings): Promise<stri
     }
   }
   const expected = CLUSTER_SIZES.redisNodes / (1 + CLUSTER_SIZES.redisReplicasPerMaster);
-  return masters.length === expected ? "" : `masters ${masters.join(", ")}`;
+  if (masters.length !== expected) return `masters ${masters.join(", ")}`;
+  // CLUSTER SLOTS lists a replica only once its replication offset has reached the other nodes: until then, a
+  // client that reads from replicas finds none.
+  for (const port of ports) {
+    const slots = await slotRanges(settings, port);
+    const missing = slots.filter((nodes) => nodes !== 1 + CLUSTER_SIZES.redisReplicasPerMaster).length;
+    if (missing > 0) return `${port}: ${missing} slot ranges without their replica in CLUSTER SLOTS`;
+  }
+  return "";
+}
+
+/** The number of nodes CLUSTER SLOTS lists for each slot range, asked of the node at `port`. */
+async function slotRanges(settings: StackSettings, port: number): Promise<number[]> {
+  const ranges = await replyOnce(settings, port, "CLUSTER", "SLOTS") as unknown[][];
+  return ranges.map((range) => range.length - 2);
 }
 
 async function waitForHealthyCluster(settings: StackSettings): Promise<void> {

@@ -47,6 +47,11 @@ const INVALID_CONFIG: InvalidTable = {
   BAGS_TOPIC: { rule: "must be a Kafka topic name", values: ["bags!", "x".repeat(250)] },
   WORK_TOPIC: { rule: "must be a Kafka topic name", values: ["work*", "x".repeat(250)] },
   BAGGAGE_MESSAGES_TOPIC: { rule: "must be a Kafka topic name", values: ["baggage messages", "x".repeat(250)] },
+  REDIS_CLUSTER_NODES: {
+    rule: "must be a comma-separated list of host:port",
+    values: ["localhost", "redis-1:6379,,redis-2:6379", "redis://redis-1:6379"],
+  },
+  REDIS_READ_FROM: { rule: "must be one of master, replica", values: ["slave", "MASTER"] },
   REDIS_URL: {
     rule: "must be a redis:// or rediss:// URL with a host and an optional /database number",
     values: [
@@ -160,6 +165,7 @@ Deno.test("loadConfig() with an empty environment returns the documented default
     },
     topics: { flights: "flights", bags: "bags", work: "arriving_flight_work", baggageMessages: "baggage_messages" },
     redisUrl: "redis://localhost:6379",
+    redisCluster: undefined,
     limits: {
       maxMessageBytes: 1_048_576,
       maxBagsPerFlight: 5_000,
@@ -292,6 +298,39 @@ Deno.test("loadConfig() rejects a SASL mechanism without both a username and a p
     `Cannot start: 'KAFKA_SASL_MECHANISM' needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, got "plain"`,
     `Cannot start: 'KAFKA_SASL_MECHANISM' needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, got "scram-sha-256"`,
   ]);
+});
+
+Deno.test("REDIS_CLUSTER_NODES gives the bridge, the tail and the board a cluster, REDIS_URL its credentials", () => {
+  const env = { REDIS_CLUSTER_NODES: "redis-1:6379, 10.0.0.2:7000", REDIS_URL: "rediss://router:s3cret@redis-1:6379" };
+  const nodes = [{ host: "redis-1", port: 6379 }, { host: "10.0.0.2", port: 7000 }];
+  assert.deepEqual(loadConfig("bridge", env).redisCluster, { nodes, readFrom: "master" });
+  assert.deepEqual(loadConfig("tail", { ...env, REDIS_READ_FROM: "replica" }).redisCluster, {
+    nodes,
+    readFrom: "replica",
+  });
+  assert.equal(loadConfig("board", {}).redisCluster, undefined);
+});
+
+Deno.test("REDIS_CLUSTER_NODES is refused where it cannot work yet, with the reason", () => {
+  const nodes = "redis-1:6379";
+  assert.equal(
+    configErrorOf(() => loadConfig("flight-consumer", { REDIS_CLUSTER_NODES: nodes })),
+    "Cannot start: 'REDIS_CLUSTER_NODES' is not supported by flight-consumer yet (bridge, board, tail run on a " +
+      `Redis Cluster; see docs/design/redis-cluster.md), got "${nodes}"`,
+  );
+  assert.equal(
+    configErrorOf(() => loadConfig("bridge", { REDIS_CLUSTER_NODES: nodes, REDIS_READ_FROM: "replica" })),
+    `Cannot start: 'REDIS_READ_FROM' replica is for the readers; bridge writes, got "replica"`,
+  );
+  assert.equal(
+    configErrorOf(() => loadConfig("board", { REDIS_READ_FROM: "replica" })),
+    `Cannot start: 'REDIS_READ_FROM' needs REDIS_CLUSTER_NODES: replicas are a cluster's, got "replica"`,
+  );
+  assert.equal(
+    configErrorOf(() => loadConfig("tail", { REDIS_CLUSTER_NODES: nodes, REDIS_URL: "redis://redis-1:6379/2" })),
+    `Cannot start: 'REDIS_URL' must name database 0 (or none) with REDIS_CLUSTER_NODES: a cluster has no other, ` +
+      `got "/2"`,
+  );
 });
 
 Deno.test("loadConfig() never echoes the credentials of an invalid REDIS_URL", () => {
