@@ -6,7 +6,7 @@ import { keySlot } from "../../../lib/infra/cluster_slots.ts";
 import { delay } from "../../../lib/infra/poll.ts";
 import { canRetry } from "../../../lib/infra/retry.ts";
 import { killRedisNode, redisClusterPorts, restartRedisNode } from "../../../tools/stack/redis_cluster.ts";
-import { REDIS_CLUSTER_SETTINGS as settings, withRedisCluster as withCluster } from "../../_helpers/redis_cluster.ts";
+import { CLUSTER_STACK_SETTINGS as settings, withRedisCluster as withCluster } from "../../_helpers/cluster_stack.ts";
 
 /**
  * Sets each item's key to its value and counts the call in the node's record: KEYS[1] test:calls:{<tag>}; ARGV[1] n,
