@@ -13,6 +13,7 @@
  */
 import { type Cluster, type Redis, ReplyError } from "ioredis";
 import { keySlot, SLOT_COUNT, slotTag } from "./cluster_slots.ts";
+import { ClusterUnsettled } from "./errors.ts";
 import { delay } from "./poll.ts";
 
 /** One master's share of a batch. */
@@ -33,14 +34,6 @@ export interface CallEachNodeOptions {
   readonly everyNode?: boolean;
   /** How many times a node's items are sent again after a redirection before giving up (default 100). */
   readonly maxRedirections?: number;
-}
-
-/** Thrown when a part was redirected more than `maxRedirections` times. */
-export class ClusterRedirectionsExhausted extends Error {
-  constructor(readonly redirections: number, cause: unknown) {
-    super(`Redis Cluster redirected a call ${redirections} times; last: ${String((cause as Error)?.message ?? cause)}`);
-    this.name = "ClusterRedirectionsExhausted";
-  }
 }
 
 /** The error code of a part's script that met a key this node does not serve (it wrote nothing). */
@@ -87,7 +80,7 @@ export function splitByNode<T>(
     let part = parts.get(address);
     if (!part) {
       const master = byAddress.get(address);
-      if (!master) throw new ReplyError(`CLUSTERDOWN no known master at ${address}`);
+      if (!master) throw new ClusterUnsettled(`no known master at ${address}`);
       part = { node: master.node, address, slot: master.lowestSlot, tag: slotTag(master.lowestSlot), items: [] };
       parts.set(address, part);
     }
@@ -96,7 +89,7 @@ export function splitByNode<T>(
   if (everyNode) { for (const address of byAddress.keys()) partOf(address); }
   for (const item of items) {
     const address = cluster.slots[keySlot(keyOf(item))]?.[0];
-    if (address === undefined) throw new ReplyError(`CLUSTERDOWN the slot of ${keyOf(item)} is not served`);
+    if (address === undefined) throw new ClusterUnsettled(`the slot of ${keyOf(item)} is not served`);
     partOf(address).items.push(item);
   }
   return [...parts.values()];
@@ -130,7 +123,9 @@ export async function callEachNode<T, R>(
     const failed = settled.find((outcome) => outcome.status === "rejected" && !isRedirection(outcome.reason));
     if (failed) throw (failed as PromiseRejectedResult).reason;
     if (redirected.length === 0) return results;
-    if (redirections >= maxRedirections) throw new ClusterRedirectionsExhausted(redirections, lastRedirection);
+    if (redirections >= maxRedirections) {
+      throw new ClusterUnsettled(`redirected ${redirections} times; last: ${(lastRedirection as Error).message}`);
+    }
     // A slot in migration answers ASK until it has moved: give the migration a moment before asking again.
     if (redirections > 0) await delay(Math.min(200, 10 * redirections));
     await refreshSlotMap(cluster);
@@ -148,6 +143,6 @@ function recordsPart<T>(cluster: Cluster, part: NodePart<T>): NodePart<T> {
   const byAddress = masters(cluster);
   const address = byAddress.has(part.address) ? part.address : cluster.slots[part.slot]?.[0];
   const master = address === undefined ? undefined : byAddress.get(address);
-  if (!master || address === undefined) throw new ReplyError(`CLUSTERDOWN slot ${part.slot} is not served`);
+  if (!master || address === undefined) throw new ClusterUnsettled(`slot ${part.slot} is not served`);
   return { node: master.node, address, slot: master.lowestSlot, tag: slotTag(master.lowestSlot), items: [] };
 }

@@ -9,7 +9,8 @@ export type ErrorCode =
   | "CONFIG_INVALID"
   | "MESSAGE_INVALID"
   | "STORED_DATA_UNREADABLE"
-  | "SCRIPT_REPLY_UNKNOWN";
+  | "SCRIPT_REPLY_UNKNOWN"
+  | "CLUSTER_UNSETTLED";
 
 /** An error of the project's own. */
 export abstract class RouterError extends Error {
@@ -51,5 +52,16 @@ export class UnexpectedScriptReply extends RouterError {
   override name = "UnexpectedScriptReply";
   constructor(readonly script: string, readonly reply: unknown) {
     super(`${script}.lua answered ${JSON.stringify(reply)}, which no caller knows`, "SCRIPT_REPLY_UNKNOWN", false);
+  }
+}
+
+/**
+ * The Redis Cluster's slot map gives no master for a key, or keeps redirecting a call: a failover or a resharding is
+ * under way, and the same call succeeds once it has settled.
+ */
+export class ClusterUnsettled extends RouterError {
+  override name = "ClusterUnsettled";
+  constructor(problem: string) {
+    super(`Redis Cluster not settled: ${problem}`, "CLUSTER_UNSETTLED", true);
   }
 }

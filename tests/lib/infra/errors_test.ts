@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import kafkajs from "kafkajs";
 import { ReplyError } from "ioredis";
 import { toStoreResult } from "../../../lib/consume/partition_store.ts";
-import { ConfigError, InvalidMessage, UnexpectedScriptReply, UnreadableData } from "../../../lib/infra/errors.ts";
+import {
+  ClusterUnsettled,
+  ConfigError,
+  InvalidMessage,
+  UnexpectedScriptReply,
+  UnreadableData,
+} from "../../../lib/infra/errors.ts";
 import { createLogger } from "../../../lib/infra/log.ts";
 import { canRetry, retryUntilDone } from "../../../lib/infra/retry.ts";
 
@@ -23,6 +29,15 @@ Deno.test("the project's errors carry a code and say that retrying cannot help",
     "SCRIPT_REPLY_UNKNOWN",
   ]);
   assert.deepEqual(errors.map(canRetry), [false, false, false, false]);
+});
+
+Deno.test("a Redis Cluster not settled (no master known for a slot, a call redirected again and again) can be retried", () => {
+  const error = new ClusterUnsettled("slot 7 is not served");
+  assert.deepEqual([error.code, error.message, canRetry(error)], [
+    "CLUSTER_UNSETTLED",
+    "Redis Cluster not settled: slot 7 is not served",
+    true,
+  ]);
 });
 
 Deno.test("canRetry() retries a server that is away, loading or failing over, and never a bug", () => {
