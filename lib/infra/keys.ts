@@ -14,14 +14,26 @@ export const flightKey = (flightId: string) => `flight:id:${flightId}`;
 export const flightBagExceptionsKey = (flightId: string) => `flight:bag_exceptions:${flightId}`;
 /** Hash of one bag: flights (JSON array, in itinerary order). */
 export const bagKey = (bagId: string) => `bag:id:${bagId}`;
-/** Sorted set of flight ids scored by arrival time. */
-export const FLIGHT_ARRIVALS = "flight:arrival_times";
+
+/**
+ * What ends the names of the aggregate keys (indexes, counts, marks) that cover `key`: "" on one Redis node, one
+ * aggregate for every key; on a Redis Cluster `:{<tag of the slot of key>}`, one aggregate per slot, so that a
+ * resharding moves an aggregate with the keys it covers and a failover keeps or loses them together
+ * (docs/design/redis-cluster.md). The upsert scripts name the aggregates of an item by its scope the same way.
+ */
+export const slotScope = (key: string, onCluster: boolean) => onCluster ? `:{${slotTag(keySlot(key))}}` : "";
+
+/** Sorted set of flight ids scored by arrival time (of the flights of `scope`'s slot on a cluster). */
+export const flightArrivalsKey = (scope = "") => `flight:arrival_times${scope}`;
+export const FLIGHT_ARRIVALS = flightArrivalsKey();
 /** Sorted set of flights whose work has been published at least once, scored by arrival time. */
 export const FLIGHTS_ARRIVED = "flight:arrived";
-/** Number of distinct flights stored. */
-export const FLIGHT_COUNT = "flight:count";
-/** Number of distinct bags stored. */
-export const BAG_COUNT = "bag:count";
+/** Number of distinct flights stored (of `scope`'s slot on a cluster: the gauges sum the slots). */
+export const flightCountKey = (scope = "") => `flight:count${scope}`;
+export const FLIGHT_COUNT = flightCountKey();
+/** Number of distinct bags stored (of `scope`'s slot on a cluster: the gauges sum the slots). */
+export const bagCountKey = (scope = "") => `bag:count${scope}`;
+export const BAG_COUNT = bagCountKey();
 /** Sorted set of the flights expired, scored by arrival time: the bag sweep's evidence that a journey is over. */
 export const FLIGHTS_EXPIRED = "flight:expired";
 /** Sorted set of bag keys whose journey the sweep could not tell (no flight known), by when it first saw them. */
@@ -31,6 +43,11 @@ export const BAG_SWEEP_CURSOR = "bag:sweep_cursor";
 
 /** Hash: partition -> last Kafka offset applied to Redis for `topic` (exactly-once upserts). */
 export const appliedOffsetsKey = (topic: string) => `offsets:${topic}`;
+/**
+ * On a Redis Cluster, the record of `appliedOffsetsKey(topic)` kept by the node whose lowest slot has `tag`: partition
+ * -> last offset applied on that node (see lib/consume/node_records.ts).
+ */
+export const nodeOffsetsKey = (topic: string, tag: string) => `offsets:${topic}:{${tag}}`;
 
 /**
  * Hash: offset -> why the baggage-messages consumer refused a message of `partition` of `topic` (a CHG or DEL of an
@@ -41,9 +58,11 @@ export const refusedOffsetsKey = (topic: string, partition: number) => `offsets:
 export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
 /**
  * Sorted set of due flights whose work may have changed, scored by the time (ms) of the first change since the
- * scanner last took them: the upserts add them, the scanner's change follower pops them (see change_follower.ts).
+ * scanner last took them: the upserts add them, the scanner's change follower pops them (see change_follower.ts). On a
+ * cluster, one per slot (`scope`) holding the flights whose keys are on it.
  */
-export const WORK_MARKS = "work:marks";
+export const workMarksKey = (scope = "") => `work:marks${scope}`;
+export const WORK_MARKS = workMarksKey();
 const HOUR_SECONDS = 3600;
 /** The hour of an arrival (Unix seconds / 3600, rounded down): which work:due_* keys a due flight is recorded in. */
 export const arrivalHour = (arrivalSeconds: number) => Math.floor(arrivalSeconds / HOUR_SECONDS);
@@ -57,14 +76,16 @@ export function arrivalHours(fromSeconds: number, untilSeconds: number): number[
 export const DUE_RECORDS_PREFIX = "work:due_";
 /**
  * Set of the keys (bag:id:<id>) of the bags on the manifests of the due flights arriving in `hour`, as the scanner
- * read them (lua/read_due_itineraries.lua): a change of such a bag marks the due flights of its itinerary.
+ * read them (lua/read_due_itineraries.lua): a change of such a bag marks the due flights of its itinerary. On a
+ * cluster, one per slot (`scope`) holding the bags whose keys are on it.
  */
-export const dueBagsKey = (hour: number) => `${DUE_RECORDS_PREFIX}bags:${hour}`;
+export const dueBagsKey = (hour: number, scope = "") => `${DUE_RECORDS_PREFIX}bags:${hour}${scope}`;
 /**
  * Hash: key of a flight (flight:id:<id>) -> the ids, comma-separated, of the due flights arriving in `hour` with a
  * bag connecting to it, as the scanner read them (lua/read_due_departures.lua): a move of its departure marks them.
+ * On a cluster, one per slot (`scope`) holding the flights whose keys are on it.
  */
-export const dueNextFlightsKey = (hour: number) => `${DUE_RECORDS_PREFIX}next:${hour}`;
+export const dueNextFlightsKey = (hour: number, scope = "") => `${DUE_RECORDS_PREFIX}next:${hour}${scope}`;
 /** When the work:due_* keys of `hour` expire (Unix seconds): an hour after its last flight's grace period. */
 export const dueKeysExpiry = (hour: number, graceSeconds: number) => (hour + 2) * HOUR_SECONDS + graceSeconds;
 /** Hash with `restored_at`: its absence means Redis lost the scanner's publication states (see work_state_restore.ts). */

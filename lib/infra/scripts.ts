@@ -16,6 +16,7 @@ import confirmFlightWork from "../../lua/confirm_flight_work.lua" with { type: "
 import deleteOrphanBags from "../../lua/delete_orphan_bags.lua" with { type: "text" };
 import expireFlights from "../../lua/expire_flights.lua" with { type: "text" };
 import failFlightWork from "../../lua/fail_flight_work.lua" with { type: "text" };
+import markDueFlights from "../../lua/mark_due_flights.lua" with { type: "text" };
 import readDueDepartures from "../../lua/read_due_departures.lua" with { type: "text" };
 import readDueItineraries from "../../lua/read_due_itineraries.lua" with { type: "text" };
 import readHashFields from "../../lua/read_hash_fields.lua" with { type: "text" };
@@ -27,6 +28,7 @@ import upsertFlights from "../../lua/upsert_flights.lua" with { type: "text" };
 const SOURCES = {
   upsert_flights: upsertFlights,
   upsert_bags: upsertBags,
+  mark_due_flights: markDueFlights,
   apply_baggage_messages: applyBaggageMessages,
   claim_flight_work: claimFlightWork,
   confirm_flight_work: confirmFlightWork,

@@ -98,7 +98,7 @@ export async function createBaggageStore(
       );
     }
     const flightArgs = flights.values.flatMap((id) => [id, String(flightExpiry(id, retentionSeconds))]);
-    const marks = markInputs(window, () => "");
+    const marks = markInputs(window);
     const keys = [
       BAG_COUNT,
       offsetsKey,
@@ -113,9 +113,9 @@ export async function createBaggageStore(
       request.partition,
       String(request.requiredOffset),
       request.lastOffset,
-      marks.args[0],
-      marks.args[1],
-      marks.args[2],
+      marks.from,
+      marks.until,
+      marks.nowMs,
       bags.values.length,
       flights.values.length,
       ...bagArgs,

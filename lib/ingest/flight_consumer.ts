@@ -2,13 +2,14 @@
 import { Gauge } from "prom-client";
 import { FLIGHT_CONSUMER_METRICS } from "../consume/consumer_metrics.ts";
 import { type FlightMessage, parseFlight } from "../domain/flight.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import type { ServiceContext } from "../infra/service.ts";
 import { createFlightStore } from "./flight_store.ts";
 import { startInputConsumer } from "./input_consumer.ts";
 import { markWindowOf } from "./mark_window.ts";
 
 /** Builds and starts the flight consumer; `context.clock` decides how far ahead a flight may be. */
-export async function startFlightConsumer(context: ServiceContext) {
+export async function startFlightConsumer(context: ServiceContext<"kafka" | "redis", RedisClient>) {
   const { config, registry, redis, clock } = context;
   const latestArrival = new Gauge({
     name: "latest_consumed_flight_arrival_timestamp",

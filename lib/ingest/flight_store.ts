@@ -1,42 +1,55 @@
-/** Stores flights in Redis through lua/upsert_flights.lua. */
-import type { Redis } from "ioredis";
+/** Stores flights in Redis through lua/upsert_flights.lua, on one node or a Redis Cluster (see upsert_store.ts). */
 import type { FlightMessage } from "../domain/flight.ts";
 import { KEYED } from "../domain/order_stamp.ts";
-import {
-  appliedOffsetsKey,
-  dueNextFlightsKey,
-  FLIGHT_ARRIVALS,
-  FLIGHT_COUNT,
-  flightKey,
-  WORK_MARKS,
-} from "../infra/keys.ts";
-import { offsetsByPartition, type PartitionStore } from "../consume/partition_store.ts";
-import { markInputs, type MarkWindow } from "./mark_window.ts";
+import { flightCountKey, flightKey } from "../infra/keys.ts";
+import type { RedisClient } from "../infra/redis.ts";
+import type { PartitionStore } from "../consume/partition_store.ts";
+import type { MarkWindow } from "./mark_window.ts";
+import { createUpsertStore } from "./upsert_store.ts";
 
 /**
- * Returns `store` (one Lua call per chunk, marking the due flights whose work changes as `window` has them)
- * and `recordedOffset` for the flights of `topic`.
+ * Returns `store` (one Lua call per chunk, or per master on a cluster, marking the due flights whose work changes as
+ * `window` has them) and `recordedOffset` for the flights of `topic`.
  */
 export function createFlightStore(
-  redis: Redis,
+  redis: RedisClient,
   topic: string,
   window: MarkWindow,
 ): Promise<PartitionStore<FlightMessage>> {
-  return offsetsByPartition<FlightMessage>(redis, "upsert_flights", appliedOffsetsKey(topic), (request) => {
-    const marks = markInputs(window, dueNextFlightsKey);
-    const keys = [FLIGHT_ARRIVALS, FLIGHT_COUNT, appliedOffsetsKey(topic), WORK_MARKS, ...marks.keys];
-    const args: (string | number)[] = [
-      request.partition,
-      String(request.requiredOffset),
-      request.lastOffset,
-      ...marks.args,
-    ];
-    for (const { offset, record, stamp } of request.records) {
-      keys.push(flightKey(record.id));
-      // "" (never a JSON array) for a message without a manifest: the stored one stays.
-      const bags = record.bags === undefined ? "" : JSON.stringify(record.bags);
-      args.push(offset, record.id, record.departure_time, record.arrival_time, bags, stamp ?? KEYED);
-    }
-    return { keys, args };
+  return createUpsertStore<FlightMessage>({
+    redis,
+    script: "upsert_flights",
+    topic,
+    keyOf: (flight) => flightKey(flight.id),
+    dataPattern: flightCountKey(":{*}"),
+    window,
+    encode: (request, share, marks) => {
+      const args: (string | number)[] = [
+        request.partition,
+        String(request.requiredOffset),
+        request.lastOffset,
+        marks.from,
+        marks.until,
+        marks.nowMs,
+        marks.hours,
+        share.scopes ? "cluster" : "",
+      ];
+      share.records.forEach(({ offset, record, stamp }, i) => {
+        // "" (never a JSON array) for a message without a manifest: the stored one stays.
+        const bags = record.bags === undefined ? "" : JSON.stringify(record.bags);
+        const scope = share.scopes?.[i] ?? "";
+        args.push(
+          offset,
+          flightKey(record.id),
+          scope,
+          record.id,
+          record.departure_time,
+          record.arrival_time,
+          bags,
+          stamp ?? KEYED,
+        );
+      });
+      return { keys: [share.recordKey], args };
+    },
   });
 }

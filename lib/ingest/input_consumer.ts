@@ -9,6 +9,7 @@ import { type ConsumerMetricNames, createConsumerMetrics } from "../consume/cons
 import { droppedIdsReporter } from "../consume/dropped_ids.ts";
 import type { PartitionStore } from "../consume/partition_store.ts";
 import { ensureTopics } from "../infra/kafka.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import type { ServiceContext } from "../infra/service.ts";
 import { requireWorkStateRestore } from "../scan/work_state_restore.ts";
 
@@ -26,7 +27,7 @@ export interface InputConsumerSpec<T> {
 
 /** Builds and starts the consumer of `spec.topic`. */
 export async function startInputConsumer<T>(
-  { config, logger, registry, kafka, redis }: ServiceContext,
+  { config, logger, registry, kafka, redis }: ServiceContext<"kafka" | "redis", RedisClient>,
   spec: InputConsumerSpec<T>,
 ): Promise<BatchConsumer<T>> {
   const { topic } = spec;

@@ -13,22 +13,22 @@ export interface MarkWindow {
   readonly graceSeconds: number;
 }
 
-/** What the upsert scripts need to mark: the work:due_* keys of the window's hours, and their mark arguments. */
+/** What the upsert scripts need to mark, as the window is at one moment. */
 export interface MarkInputs {
-  readonly keys: readonly string[];
-  /** The first and last arrival time that is due, now in milliseconds, and how many keys there are. */
-  readonly args: readonly [number, number, number, number];
+  /** The first and last arrival time (Unix seconds) that is due. */
+  readonly from: number;
+  readonly until: number;
+  /** Now in milliseconds: the score of a new mark. */
+  readonly nowMs: number;
+  /** The hours of arrival the window covers, comma-separated: which work:due_* keys the scripts read. */
+  readonly hours: string;
 }
 
-/** The window as it is now, with `keyOf(hour)` for each hour of arrival it covers. */
-export function markInputs(
-  { clock, windowSeconds, graceSeconds }: MarkWindow,
-  keyOf: (hour: number) => string,
-): MarkInputs {
+/** The window as it is now. */
+export function markInputs({ clock, windowSeconds, graceSeconds }: MarkWindow): MarkInputs {
   const now = clock();
   const [from, until] = [now - graceSeconds, now + windowSeconds];
-  const keys = arrivalHours(from, until).map(keyOf);
-  return { keys, args: [from, until, Math.round(now * 1000), keys.length] };
+  return { from, until, nowMs: Math.round(now * 1000), hours: arrivalHours(from, until).join(",") };
 }
 
 /** The mark window of a consumer configured by `config`, reading `clock`. */

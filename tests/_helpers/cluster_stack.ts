@@ -8,6 +8,7 @@ import { Cluster } from "ioredis";
 import { waitFor } from "../../lib/infra/poll.ts";
 import { redisClusterPorts, startRedisCluster, stopRedisCluster } from "../../tools/stack/redis_cluster.ts";
 import { loadStackSettings } from "../../tools/stack/settings.ts";
+import { snapshot } from "./redis_state.ts";
 import { kafkaClusterBrokers, startKafkaCluster, stopKafkaCluster } from "../../tools/stack/kafka_cluster.ts";
 
 export const CLUSTER_STACK_SETTINGS = loadStackSettings({
@@ -63,4 +64,11 @@ export async function withKafkaCluster(test: () => Promise<void>): Promise<void>
   } finally {
     await stopKafkaCluster(CLUSTER_STACK_SETTINGS);
   }
+}
+
+/** Every key matching `pattern` on every master with its full value, sorted by key (redis_state.ts snapshot()). */
+export async function clusterSnapshot(cluster: Cluster, pattern = "*"): Promise<Record<string, unknown>> {
+  const parts = await Promise.all(cluster.nodes("master").map((node) => snapshot(node, pattern)));
+  const merged = Object.assign({}, ...parts) as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(merged).sort().map((key) => [key, merged[key]]));
 }

@@ -2,17 +2,14 @@ import assert from "node:assert/strict";
 import { orderStamp } from "../../lib/domain/order_stamp.ts";
 import { loadScript } from "../../lib/infra/scripts.ts";
 import { freshRedis, testConfig } from "../_helpers/fixtures.ts";
-import { bagKeys, flightKeys } from "../_helpers/script_keys.ts";
+import { bagCall, flightCall, NO_MARKS } from "../_helpers/upsert_calls.ts";
 import { snapshot } from "../_helpers/redis_state.ts";
-
-/** The mark arguments: a window no flight here arrives in and no work:deps:<hour> key, so no marks. */
-const NO_MARKS = [0, 0, 0, 0];
 
 Deno.test("upsert_flights.lua stores new flights, counts them once and records the last offset", async () => {
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    const reply = await script.run(flightKeys("FL_1", "FL_2"), [
+    const reply = await script.run(...flightCall([
       0,
       -1,
       5,
@@ -29,8 +26,8 @@ Deno.test("upsert_flights.lua stores new flights, counts them once and records t
       1_800_007_200.25,
       "[]",
       "-",
-    ]);
-    assert.deepEqual(reply, [1, 2, 2, 0]);
+    ]));
+    assert.deepEqual(reply, [1, 2, 2, 0, []]);
     assert.deepEqual(await snapshot(redis), {
       "flight:arrival_times": ["FL_1", "1800003600", "FL_2", "1800007200.25"],
       "flight:count": "2",
@@ -47,8 +44,8 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    await script.run(flightKeys("FL_1"), [0, -1, 3, ...NO_MARKS, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]);
-    const redelivered = await script.run(flightKeys("FL_1"), [
+    await script.run(...flightCall([0, -1, 3, ...NO_MARKS, 3, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]));
+    const redelivered = await script.run(...flightCall([
       0,
       3,
       3,
@@ -59,9 +56,9 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
       1_900_000_000,
       "[]",
       "-",
-    ]);
-    assert.deepEqual(redelivered, [1, 0, 0, 0]);
-    const update = await script.run(flightKeys("FL_1"), [
+    ]));
+    assert.deepEqual(redelivered, [1, 0, 0, 0, []]);
+    const update = await script.run(...flightCall([
       0,
       3,
       4,
@@ -72,8 +69,8 @@ Deno.test("upsert_flights.lua skips offsets it already applied and updates a kno
       1_800_004_000,
       '["BAG_2"]',
       "-",
-    ]);
-    assert.deepEqual(update, [1, 1, 0, 0]);
+    ]));
+    assert.deepEqual(update, [1, 1, 0, 0, []]);
     assert.equal(await redis.get("flight:count"), "1");
     assert.equal(await redis.zscore("flight:arrival_times", "FL_1"), "1800004000");
   } finally {
@@ -86,13 +83,8 @@ Deno.test("upsert_flights.lua answers -20 with -1 and writes nothing when the pa
   try {
     const script = await loadScript(redis, "upsert_flights");
     assert.deepEqual(
-      await script.run(flightKeys("FL_1"), [2, 0, 9, ...NO_MARKS, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]),
-      [
-        -20,
-        -1,
-        0,
-        0,
-      ],
+      await script.run(...flightCall([2, 0, 9, ...NO_MARKS, 9, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"])),
+      [-20, -1, 0, 0, []],
     );
     assert.deepEqual(await redis.keys("*"), []);
   } finally {
@@ -104,10 +96,10 @@ Deno.test("upsert_flights.lua answers -20 with the record and writes nothing whe
   const redis = await freshRedis(testConfig("flight-consumer"));
   try {
     const script = await loadScript(redis, "upsert_flights");
-    await script.run(flightKeys("FL_1"), [2, -1, 5, ...NO_MARKS, 5, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]);
+    await script.run(...flightCall([2, -1, 5, ...NO_MARKS, 5, "FL_1", 1_800_000_000, 1_800_003_600, "[]", "-"]));
     const before = await snapshot(redis);
     // The consumer stored up to offset 8, but Redis came back from a snapshot taken at offset 5.
-    const reply = await script.run(flightKeys("FL_2"), [
+    const reply = await script.run(...flightCall([
       2,
       8,
       9,
@@ -118,8 +110,8 @@ Deno.test("upsert_flights.lua answers -20 with the record and writes nothing whe
       1_800_003_600,
       "[]",
       "-",
-    ]);
-    assert.deepEqual(reply, [-20, 5, 0, 0]);
+    ]));
+    assert.deepEqual(reply, [-20, 5, 0, 0, []]);
     assert.deepEqual(await snapshot(redis), before);
   } finally {
     await redis.quit();
@@ -130,27 +122,48 @@ Deno.test("upsert_bags.lua stores itineraries, [] for none, counts each bag once
   const redis = await freshRedis(testConfig("bag-consumer"));
   try {
     const script = await loadScript(redis, "upsert_bags");
-    const keys = bagKeys("BAG_1", "BAG_2", "BAG_1");
     assert.deepEqual(
-      await script.run(keys, [1, -1, 12, "10,11,12", "", ...NO_MARKS, '["FL_1"]', "[]", '["FL_1","FL_2"]']),
-      [
-        1,
-        3,
-        2,
-        0,
-      ],
+      await script.run(
+        ...bagCall(["BAG_1", "BAG_2", "BAG_1"], [
+          1,
+          -1,
+          12,
+          "10,11,12",
+          "",
+          ...NO_MARKS,
+          '["FL_1"]',
+          "[]",
+          '["FL_1","FL_2"]',
+        ]),
+      ),
+      [1, 3, 2, 0, []],
     );
     // A whole redelivery changes nothing; a partial one applies only the offsets past the recorded one.
-    assert.deepEqual(await script.run(keys.slice(0, 5), [1, 12, 12, "12", "", ...NO_MARKS, '["FL_9"]']), [1, 0, 0, 0]);
-    const redelivered = bagKeys("BAG_2", "BAG_3");
-    assert.deepEqual(await script.run(redelivered, [1, 12, 14, "11,14", "", ...NO_MARKS, '["FL_8"]', '["FL_3"]']), [
-      1,
-      1,
+    assert.deepEqual(await script.run(...bagCall(["BAG_1"], [1, 12, 12, "12", "", ...NO_MARKS, '["FL_9"]'])), [
       1,
       0,
+      0,
+      0,
+      [],
     ]);
-    assert.deepEqual(await script.run(keys.slice(0, 5), [3, 0, 0, "0", "", ...NO_MARKS, "[]"]), [-20, -1, 0, 0]);
-    assert.deepEqual(await script.run(keys.slice(0, 5), [1, 15, 16, "16", "", ...NO_MARKS, "[]"]), [-20, 14, 0, 0]);
+    assert.deepEqual(
+      await script.run(...bagCall(["BAG_2", "BAG_3"], [1, 12, 14, "11,14", "", ...NO_MARKS, '["FL_8"]', '["FL_3"]'])),
+      [1, 1, 1, 0, []],
+    );
+    assert.deepEqual(await script.run(...bagCall(["BAG_1"], [3, 0, 0, "0", "", ...NO_MARKS, "[]"])), [
+      -20,
+      -1,
+      0,
+      0,
+      [],
+    ]);
+    assert.deepEqual(await script.run(...bagCall(["BAG_1"], [1, 15, 16, "16", "", ...NO_MARKS, "[]"])), [
+      -20,
+      14,
+      0,
+      0,
+      [],
+    ]);
     assert.deepEqual(await snapshot(redis), {
       "bag:count": "3",
       "bag:id:BAG_1": { flights: '["FL_1","FL_2"]' },
@@ -169,12 +182,7 @@ Deno.test("LuaScript.run() reloads a script that Redis forgot (NOSCRIPT after SC
     const script = await loadScript(redis, "upsert_bags");
     await redis.script("FLUSH");
     assert.deepEqual(await redis.script("EXISTS", script.sha), [0]);
-    assert.deepEqual(await script.run(bagKeys("BAG_1"), [0, -1, 0, "0", "", ...NO_MARKS, "[]"]), [
-      1,
-      1,
-      1,
-      0,
-    ]);
+    assert.deepEqual(await script.run(...bagCall(["BAG_1"], [0, -1, 0, "0", "", ...NO_MARKS, "[]"])), [1, 1, 1, 0, []]);
     assert.deepEqual(await redis.script("EXISTS", script.sha), [1]);
   } finally {
     await redis.quit();
@@ -186,14 +194,25 @@ Deno.test("upsert_bags.lua and upsert_flights.lua apply a message without a key 
   try {
     const bags = await loadScript(redis, "upsert_bags");
     const flights = await loadScript(redis, "upsert_flights");
-    const keysOfBag1 = bagKeys("BAG_1");
     const newer = orderStamp("1800000001000", 1, "7");
     const older = orderStamp("1800000000000", 0, "9");
     // The newer update, from partition 1, is applied first; the older one, from partition 0, comes after.
-    assert.deepEqual(await bags.run(keysOfBag1, [1, -1, 7, "7", newer, ...NO_MARKS, '["FL_NEW"]']), [1, 1, 1, 0]);
-    assert.deepEqual(await bags.run(keysOfBag1, [0, -1, 9, "9", older, ...NO_MARKS, '["FL_OLD"]']), [1, 1, 0, 0]);
+    assert.deepEqual(await bags.run(...bagCall(["BAG_1"], [1, -1, 7, "7", newer, ...NO_MARKS, '["FL_NEW"]'])), [
+      1,
+      1,
+      1,
+      0,
+      [],
+    ]);
+    assert.deepEqual(await bags.run(...bagCall(["BAG_1"], [0, -1, 9, "9", older, ...NO_MARKS, '["FL_OLD"]'])), [
+      1,
+      1,
+      0,
+      0,
+      [],
+    ]);
     assert.deepEqual(await redis.hgetall("bag:id:BAG_1"), { flights: '["FL_NEW"]', stamp: newer });
-    await flights.run(flightKeys("FL_1"), [
+    await flights.run(...flightCall([
       1,
       -1,
       7,
@@ -204,8 +223,8 @@ Deno.test("upsert_bags.lua and upsert_flights.lua apply a message without a key 
       1_800_009_000,
       "[]",
       newer,
-    ]);
-    await flights.run(flightKeys("FL_1"), [
+    ]));
+    await flights.run(...flightCall([
       0,
       -1,
       9,
@@ -216,7 +235,7 @@ Deno.test("upsert_bags.lua and upsert_flights.lua apply a message without a key 
       1_800_003_600,
       "[]",
       older,
-    ]);
+    ]));
     assert.deepEqual(await snapshot(redis, "flight:*"), {
       "flight:arrival_times": ["FL_1", "1800009000"],
       "flight:count": "1",

@@ -40,8 +40,10 @@ export const WORKER_COMMANDS = [
   // upsert_flights.lua: a schedule makes a flight known only from baggage messages lose its TTL
   "persist",
   "set",
-  // the bag sweep
+  // the bag sweep; on a cluster, a consumer's search for an exactly-once record a resharding moved
   "scan",
+  // on a cluster, the scripts' check that every key is on the node (lib/infra/cluster_calls.ts)
+  "type",
   // hashes
   "hget",
   "hmget",
@@ -50,6 +52,8 @@ export const WORKER_COMMANDS = [
   "hvals",
   "hgetall",
   "hdel",
+  // on a cluster, a master inheriting the exactly-once record a resharding moved (lib/consume/node_records.ts)
+  "hsetnx",
   // apply_baggage_messages.lua: the refusals kept until dead-lettered
   "hkeys",
   // sorted sets
@@ -65,6 +69,8 @@ export const WORKER_COMMANDS = [
   "zpopmin",
   "sadd",
   "smismember",
+  // upsert_bags.lua on a cluster: a bag on a due manifest, each in its slot's record
+  "sismember",
   // the work stream and its readers
   "xadd",
   "xtrim",
