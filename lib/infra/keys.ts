@@ -26,20 +26,36 @@ export const slotScope = (key: string, onCluster: boolean) => onCluster ? `:{${s
 /** Sorted set of flight ids scored by arrival time (of the flights of `scope`'s slot on a cluster). */
 export const flightArrivalsKey = (scope = "") => `flight:arrival_times${scope}`;
 export const FLIGHT_ARRIVALS = flightArrivalsKey();
-/** Sorted set of flights whose work has been published at least once, scored by arrival time. */
-export const FLIGHTS_ARRIVED = "flight:arrived";
+/**
+ * Sorted set of flights whose work has been published at least once, scored by arrival time (of the flights of
+ * `scope`'s slot on a cluster).
+ */
+export const flightsArrivedKey = (scope = "") => `flight:arrived${scope}`;
+export const FLIGHTS_ARRIVED = flightsArrivedKey();
 /** Number of distinct flights stored (of `scope`'s slot on a cluster: the gauges sum the slots). */
 export const flightCountKey = (scope = "") => `flight:count${scope}`;
 export const FLIGHT_COUNT = flightCountKey();
 /** Number of distinct bags stored (of `scope`'s slot on a cluster: the gauges sum the slots). */
 export const bagCountKey = (scope = "") => `bag:count${scope}`;
 export const BAG_COUNT = bagCountKey();
-/** Sorted set of the flights expired, scored by arrival time: the bag sweep's evidence that a journey is over. */
-export const FLIGHTS_EXPIRED = "flight:expired";
-/** Sorted set of bag keys whose journey the sweep could not tell (no flight known), by when it first saw them. */
-export const BAGS_UNRESOLVED = "bag:unresolved";
-/** Where the bag sweep's SCAN cursor stands ("0": a new pass). */
-export const BAG_SWEEP_CURSOR = "bag:sweep_cursor";
+/**
+ * Sorted set of the flights expired, scored by arrival time: the bag sweep's evidence that a journey is over (of the
+ * flights of `scope`'s slot on a cluster).
+ */
+export const flightsExpiredKey = (scope = "") => `flight:expired${scope}`;
+export const FLIGHTS_EXPIRED = flightsExpiredKey();
+/**
+ * Sorted set of bag keys whose journey the sweep could not tell (no flight known), by when it first saw them (of the
+ * bags of `scope`'s slot on a cluster).
+ */
+export const bagsUnresolvedKey = (scope = "") => `bag:unresolved${scope}`;
+export const BAGS_UNRESOLVED = bagsUnresolvedKey();
+/**
+ * Where the bag sweep's SCAN cursor stands ("0": a new pass). On a cluster, one per master, ending with the scope of
+ * the master's lowest slot (SCAN visits one node's keys).
+ */
+export const bagSweepCursorKey = (scope = "") => `bag:sweep_cursor${scope}`;
+export const BAG_SWEEP_CURSOR = bagSweepCursorKey();
 
 /** Hash: partition -> last Kafka offset applied to Redis for `topic` (exactly-once upserts). */
 export const appliedOffsetsKey = (topic: string) => `offsets:${topic}`;
@@ -54,8 +70,11 @@ export const nodeOffsetsKey = (topic: string, tag: string) => `offsets:${topic}:
  * unknown tag), kept until the message is known to be dead-lettered (see lua/apply_baggage_messages.lua).
  */
 export const refusedOffsetsKey = (topic: string, partition: number) => `offsets:${topic}:refused:${partition}`;
-/** Hash of the scanner's publication state of one flight (revision, digest, claim). */
-export const workStateKey = (flightId: string) => `work:flight:${flightId}`;
+/**
+ * Hash of the scanner's publication state of one flight (revision, digest, claim). On a cluster it ends with the scope
+ * of the flight's key (`work:flight:<id>:{<tag>}`), so that it lives, moves and fails over with the flight.
+ */
+export const workStateKey = (flightId: string, scope = "") => `work:flight:${flightId}${scope}`;
 /**
  * Sorted set of due flights whose work may have changed, scored by the time (ms) of the first change since the
  * scanner last took them: the upserts add them, the scanner's change follower pops them (see change_follower.ts). On a

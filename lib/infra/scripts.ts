@@ -19,8 +19,10 @@ import failFlightWork from "../../lua/fail_flight_work.lua" with { type: "text" 
 import markDueFlights from "../../lua/mark_due_flights.lua" with { type: "text" };
 import readDueDepartures from "../../lua/read_due_departures.lua" with { type: "text" };
 import readDueItineraries from "../../lua/read_due_itineraries.lua" with { type: "text" };
+import readArrivals from "../../lua/read_arrivals.lua" with { type: "text" };
 import readHashFields from "../../lua/read_hash_fields.lua" with { type: "text" };
 import restoreFlightWork from "../../lua/restore_flight_work.lua" with { type: "text" };
+import sumCounters from "../../lua/sum_counters.lua" with { type: "text" };
 import upsertBags from "../../lua/upsert_bags.lua" with { type: "text" };
 import upsertFlights from "../../lua/upsert_flights.lua" with { type: "text" };
 
@@ -37,6 +39,8 @@ const SOURCES = {
   expire_flights: expireFlights,
   delete_orphan_bags: deleteOrphanBags,
   read_hash_fields: readHashFields,
+  read_arrivals: readArrivals,
+  sum_counters: sumCounters,
   read_due_itineraries: readDueItineraries,
   read_due_departures: readDueDepartures,
   restore_flight_work: restoreFlightWork,

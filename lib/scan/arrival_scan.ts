@@ -7,11 +7,13 @@
  * between leaves a claim that the next scan (after SCAN_CLAIM_SECONDS) publishes again.
  */
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
 import type { Producer } from "kafkajs";
 import type { Config } from "../infra/config.ts";
 import type { Logger } from "../infra/log.ts";
-import { BAG_COUNT, FLIGHT_ARRIVALS, FLIGHT_COUNT, workStateKey } from "../infra/keys.ts";
+import { flightKey, workStateKey } from "../infra/keys.ts";
+import { readPerNode } from "../infra/node_calls.ts";
+import { arrivalsOf, flightsArrivingBetween, storedCounts } from "./slot_aggregates.ts";
 import { RISK_GRADES, type RiskGrade } from "../domain/connection_risk.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
 import { claimWork } from "./work_claims.ts";
@@ -29,7 +31,7 @@ export interface ScanReport {
 }
 
 export interface ArrivalScanDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly producer: Producer;
   readonly metrics: ScannerMetrics;
   readonly config: Config;
@@ -70,7 +72,7 @@ export class ArrivalScan {
     // Only a metric depends on the count of skipped flights: it is read alongside the window, not before it.
     const [, flightIds] = await Promise.all([
       this.countSkippedTooOld(lowerBound),
-      redis.zrangebyscore(FLIGHT_ARRIVALS, lowerBound, nowSeconds + config.scan.windowSeconds),
+      flightsArrivingBetween(redis, lowerBound, nowSeconds + config.scan.windowSeconds),
     ]);
     let failure: unknown;
     let outcome: ScanOutcome | undefined;
@@ -94,10 +96,10 @@ export class ArrivalScan {
   async rescan(flightIds: readonly string[], nowSeconds: number): Promise<ScanOutcome> {
     const { redis, config } = this.deps;
     if (flightIds.length === 0) return this.claimAndPublish([], nowSeconds);
-    const arrivals = await redis.zmscore(FLIGHT_ARRIVALS, ...flightIds);
+    const arrivals = await arrivalsOf(redis, flightIds);
     const [from, until] = [nowSeconds - config.scan.graceSeconds, nowSeconds + config.scan.windowSeconds];
     const due = flightIds.filter((_, index) => {
-      const arrival = arrivals[index] === null ? NaN : Number(arrivals[index]);
+      const arrival = arrivals[index] ?? NaN;
       return arrival >= from && arrival <= until;
     });
     return await this.claimAndPublish(due, nowSeconds);
@@ -167,7 +169,7 @@ export class ArrivalScan {
       nowSeconds,
     });
     metrics.sweptBags.inc(swept);
-    if (swept > 0) metrics.storedBags.set(Number(await redis.get(BAG_COUNT) ?? 0));
+    if (swept > 0) metrics.storedBags.set((await storedCounts(redis)).bags);
     return swept;
   }
 
@@ -175,16 +177,15 @@ export class ArrivalScan {
   private async expireAndCount(nowSeconds: number): Promise<void> {
     const { redis, config, metrics } = this.deps;
     // The counters are read with the expiry's first read (one round trip less), and again if it deleted anything.
-    const readCounts = () => redis.mget(FLIGHT_COUNT, BAG_COUNT);
     const [expired, counts] = await Promise.all([
       expireOldFlights(redis, nowSeconds, config.scan.dataRetentionSeconds),
-      readCounts(),
+      storedCounts(redis),
     ]);
     metrics.expiredFlights.inc(expired.flights);
     metrics.expiredBags.inc(expired.bags);
-    const [flights, bags] = expired.flights + expired.bags > 0 ? await readCounts() : counts;
-    metrics.storedFlights.set(Number(flights ?? 0));
-    metrics.storedBags.set(Number(bags ?? 0));
+    const { flights, bags } = expired.flights + expired.bags > 0 ? await storedCounts(redis) : counts;
+    metrics.storedFlights.set(flights);
+    metrics.storedBags.set(bags);
   }
 
   /**
@@ -195,12 +196,18 @@ export class ArrivalScan {
     const previous = this.lastLowerBound ?? lowerBound - STARTUP_LOOKBACK_SECONDS;
     this.lastLowerBound = lowerBound;
     if (lowerBound <= previous) return;
-    const expired = await this.deps.redis.zrangebyscore(FLIGHT_ARRIVALS, `(${previous}`, `(${lowerBound}`);
+    const { redis } = this.deps;
+    const expired = await flightsArrivingBetween(redis, `(${previous}`, `(${lowerBound}`);
     if (expired.length === 0) return;
-    const pipeline = this.deps.redis.pipeline();
-    for (const id of expired) pipeline.exists(workStateKey(id));
-    const published = (await pipeline.exec()) ?? [];
-    const neverPublished = published.filter(([, exists]) => exists === 0).length;
+    const published = await readPerNode(redis, expired, flightKey, async ({ node, items, scopes }) => {
+      const pipeline = node.pipeline();
+      items.forEach((id, index) => pipeline.exists(workStateKey(id, scopes[index])));
+      return ((await pipeline.exec()) ?? []).map(([error, exists]) => {
+        if (error) throw error;
+        return exists;
+      });
+    });
+    const neverPublished = published.filter((exists) => exists === 0).length;
     this.deps.metrics.skippedTooOld.inc(neverPublished);
   }
 }

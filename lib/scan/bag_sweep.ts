@@ -7,47 +7,79 @@
  * flights for another DATA_RETENTION_SECONDS). A bag whose flights are all unknown and none expired, or whose
  * itinerary is empty, may still be waiting for its schedules: the sweep notes when it first saw it so (in
  * bag:unresolved) and deletes it once that lasted longer than any schedule may be sent ahead
- * (MAX_FUTURE_SECONDS) plus DATA_RETENTION_SECONDS.
+ * (MAX_FUTURE_SECONDS) plus DATA_RETENTION_SECONDS. On a Redis Cluster each master's bags are swept from the master's
+ * own cursor (SCAN visits one node's keys), and the records live per slot, beside the bags and flights they name.
  */
-import type { Redis } from "ioredis";
-import { BAG_COUNT, BAG_SWEEP_CURSOR, BAGS_UNRESOLVED, FLIGHT_ARRIVALS, FLIGHTS_EXPIRED } from "../infra/keys.ts";
+import { Cluster, type Redis } from "ioredis";
+import { splitByNode } from "../infra/cluster_calls.ts";
+import { bagKey, bagsUnresolvedKey, bagSweepCursorKey, flightKey, flightsExpiredKey } from "../infra/keys.ts";
+import { callPerNode, readPerNode } from "../infra/node_calls.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import { scriptsOf } from "../infra/scripts.ts";
+import { arrivalsOf } from "./slot_aggregates.ts";
 
 /** Keys SCAN visits a call: enough to keep up, few enough that one call stays well under a millisecond. */
 const SCAN_COUNT = 1000;
 
 /** How long the sweep keeps a bag whose journey it cannot tell, and when the sweep runs. */
 export interface SweepOptions {
+  /** Keys visited per sweep, on each master of a cluster. */
   readonly keysPerScan: number;
   readonly unresolvedSeconds: number;
   readonly nowSeconds: number;
 }
 
-/** Sweeps about `keysPerScan` keys from where the last sweep stopped; returns the number of bags deleted. */
-export async function sweepOrphanBags(redis: Redis, options: SweepOptions): Promise<number> {
-  const { keysPerScan } = options;
-  if (keysPerScan === 0) return 0;
-  let cursor = (await redis.get(BAG_SWEEP_CURSOR)) ?? "0";
+/** Sweeps about `keysPerScan` keys (of each master) from where the last sweep stopped; returns the bags deleted. */
+export async function sweepOrphanBags(redis: RedisClient, options: SweepOptions): Promise<number> {
+  if (options.keysPerScan === 0) return 0;
+  const nodes = redis instanceof Cluster
+    ? splitByNode(redis, [], String, true).map((part) => ({
+      node: part.node,
+      cursor: bagSweepCursorKey(`:{${part.tag}}`),
+    }))
+    : [{ node: redis, cursor: bagSweepCursorKey() }];
   let deleted = 0;
-  for (let visited = 0; visited < keysPerScan;) {
-    const [next, keys] = await redis.scan(cursor, "MATCH", "bag:id:*", "COUNT", SCAN_COUNT);
-    cursor = next;
-    visited += SCAN_COUNT;
-    if (keys.length > 0) deleted += await deleteOrphans(redis, keys, options);
-    if (cursor === "0") break;
-  }
-  await redis.set(BAG_SWEEP_CURSOR, cursor);
-  // Bags deleted by expiry meanwhile leave their note behind: forgotten well after any sweep pass would have seen them.
-  await redis.zremrangebyscore(BAGS_UNRESOLVED, "-inf", `(${options.nowSeconds - 2 * options.unresolvedSeconds}`);
+  for (const { node, cursor } of nodes) deleted += await sweepNode(redis, node, cursor, options);
   return deleted;
 }
 
+async function sweepNode(redis: RedisClient, node: Redis, cursorKey: string, options: SweepOptions): Promise<number> {
+  let cursor = (await node.get(cursorKey)) ?? "0";
+  let deleted = 0;
+  for (let visited = 0; visited < options.keysPerScan;) {
+    const [next, keys] = await node.scan(cursor, "MATCH", bagKey("*"), "COUNT", SCAN_COUNT);
+    cursor = next;
+    visited += SCAN_COUNT;
+    if (keys.length > 0) deleted += await deleteOrphans(redis, node, keys, options);
+    if (cursor === "0") break;
+  }
+  await node.set(cursorKey, cursor);
+  return deleted;
+}
+
+/** The replies of a pipeline of `node` with one command per item; throws the first error. */
+async function pipelined<T>(
+  node: Redis,
+  items: readonly T[],
+  add: (pipeline: Pipeline, item: T, index: number) => void,
+) {
+  const pipeline = node.pipeline();
+  items.forEach((item, index) => add(pipeline, item, index));
+  return ((await pipeline.exec()) ?? []).map(([error, reply]) => {
+    if (error) throw error;
+    return reply;
+  });
+}
+type Pipeline = ReturnType<Redis["pipeline"]>;
+
 async function deleteOrphans(
-  redis: Redis,
+  redis: RedisClient,
+  node: Redis,
   bagKeys: string[],
   { nowSeconds, unresolvedSeconds }: SweepOptions,
 ): Promise<number> {
-  const replies = await redis.pipeline(bagKeys.map((key) => ["hget", key, "flights"])).exec() ?? [];
+  // A key SCAN gave may have moved to another node since (a resharding): it reads as missing, and is left alone.
+  const replies = await node.pipeline(bagKeys.map((key) => ["hget", key, "flights"])).exec() ?? [];
   const itineraries = replies.map(([error, value]) => (error ? null : value as string | null));
   const parsed = itineraries.map((text) => {
     try {
@@ -59,34 +91,60 @@ async function deleteOrphans(
   });
   const flightIds = [...new Set(parsed.flatMap((flights) => flights ?? []))];
   const [stored, expired, noted] = await Promise.all([
-    flightIds.length > 0 ? redis.zmscore(FLIGHT_ARRIVALS, ...flightIds) : [],
-    flightIds.length > 0 ? redis.zmscore(FLIGHTS_EXPIRED, ...flightIds) : [],
-    redis.zmscore(BAGS_UNRESOLVED, ...bagKeys),
+    arrivalsOf(redis, flightIds),
+    readPerNode(
+      redis,
+      flightIds,
+      flightKey,
+      ({ node, items, scopes }) =>
+        pipelined(node, items, (pipeline, id, index) => pipeline.zscore(flightsExpiredKey(scopes[index]), id)),
+    ),
+    readPerNode(
+      redis,
+      bagKeys,
+      (key) => key,
+      ({ node, items, scopes }) =>
+        pipelined(node, items, (pipeline, key, index) => pipeline.zscore(bagsUnresolvedKey(scopes[index]), key)),
+    ),
   ]);
   const isStored = new Set(flightIds.filter((_, index) => stored[index] !== null));
   const hasExpired = new Set(flightIds.filter((_, index) => expired[index] !== null));
   const orphans: { key: string; flights: string }[] = [];
-  const unresolved: string[] = [];
-  const resolved: string[] = [];
+  const notes: { key: string; note: "unresolved" | "resolved" | "kept" }[] = [];
   parsed.forEach((flights, index) => {
     const key = bagKeys[index]!;
     const notedAt = noted[index] ?? null;
     if (!flights) return;
     if (flights.some((id) => isStored.has(id))) {
-      if (notedAt !== null) resolved.push(key);
+      if (notedAt !== null) notes.push({ key, note: "resolved" });
     } else if (flights.some((id) => hasExpired.has(id))) {
       orphans.push({ key, flights: itineraries[index]! });
     } else if (notedAt === null) {
-      unresolved.push(key);
+      notes.push({ key, note: "unresolved" });
     } else if (Number(notedAt) < nowSeconds - unresolvedSeconds) {
       orphans.push({ key, flights: itineraries[index]! });
+    } else {
+      notes.push({ key, note: "kept" });
     }
   });
-  if (unresolved.length > 0) await redis.zadd(BAGS_UNRESOLVED, "NX", ...unresolved.flatMap((key) => [nowSeconds, key]));
-  if (resolved.length > 0) await redis.zrem(BAGS_UNRESOLVED, ...resolved);
-  if (orphans.length === 0) return 0;
-  return await scriptsOf(redis).delete_orphan_bags.run(
-    [BAG_COUNT, BAGS_UNRESOLVED, ...orphans.map((orphan) => orphan.key)],
-    orphans.map((orphan) => orphan.flights),
-  ) as number;
+  // The notes of each set touched. Expiry deletes a bag's note with the bag; a note left behind all the same (a bag
+  // deleted otherwise) is forgotten well after any sweep pass would have seen its bag.
+  const forgetBefore = `(${nowSeconds - 2 * unresolvedSeconds}`;
+  await callPerNode(
+    redis,
+    notes,
+    (entry) => entry.key,
+    ({ node, items, scopes }) =>
+      pipelined(node, items, (pipeline, { key, note }, index) => {
+        const set = bagsUnresolvedKey(scopes[index]);
+        if (note === "unresolved") pipeline.zadd(set, "NX", nowSeconds, key);
+        else if (note === "resolved") pipeline.zrem(set, key);
+        pipeline.zremrangebyscore(set, "-inf", forgetBefore);
+      }),
+  );
+  const deleted = await callPerNode(redis, orphans, (orphan) => orphan.key, async ({ node, items, scopes }) => {
+    const args = items.flatMap((orphan, index) => [orphan.key, orphan.flights, scopes[index]!]);
+    return await scriptsOf(node).delete_orphan_bags.run([], args) as number;
+  });
+  return deleted.reduce((total, count) => total + count, 0);
 }

@@ -3,13 +3,14 @@
  * lua/claim_flight_work.lua, the revisions this scan publishes (or dead-letters, when the stored data is
  * unreadable), with the bags each flight no longer has since its last published revision.
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
+import { readPerNode } from "../infra/node_calls.ts";
 import { countGrades, type RiskGrade } from "../domain/connection_risk.ts";
 import type { FlightWork, WorkContent } from "../domain/work.ts";
 import { workDigest } from "../domain/work.ts";
 import type { Config } from "../infra/config.ts";
 import { UnexpectedScriptReply } from "../infra/errors.ts";
-import { workStateKey } from "../infra/keys.ts";
+import { flightKey, workStateKey } from "../infra/keys.ts";
 import type { Logger } from "../infra/log.ts";
 import { SCRIPT_CODES, scriptsOf } from "../infra/scripts.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
@@ -18,7 +19,7 @@ import { type FlightWorkContent, isUnreadable, readFlightWork } from "./work_rea
 
 /** What claiming reads and counts. */
 export interface ClaimDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly config: Config;
   readonly metrics: ScannerMetrics;
   readonly logger?: Logger;
@@ -32,14 +33,15 @@ export async function claimWork(deps: ClaimDeps, flightIds: string[], now: numbe
   const contents = await readFlightWork(redis, flightIds, record);
   const present = contents.flatMap((content) => (content ? [content] : []));
   const risk = gradesOf(present, config);
-  const claimArgs: (string | number)[] = [token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
-  for (const content of present) {
-    claimArgs.push(isUnreadable(content) ? `unreadable:${content.digest}` : workDigest(content));
-  }
-  const claims = await scriptsOf(redis).claim_flight_work.run(
-    present.map((content) => workStateKey(content.id)),
-    claimArgs,
-  ) as number[];
+  // On a cluster, each master claims the flights whose keys it serves, their states beside them.
+  const claims = await readPerNode(redis, present, (content) => flightKey(content.id), async (share) => {
+    const args: (string | number)[] = [token, config.scan.claimSeconds, config.scan.stateRetentionSeconds];
+    share.items.forEach((content, index) => {
+      const digest = isUnreadable(content) ? `unreadable:${content.digest}` : workDigest(content);
+      args.push(workStateKey(content.id, share.scopes[index]), digest);
+    });
+    return await scriptsOf(share.node).claim_flight_work.run([], args) as number[];
+  });
 
   // Only a flight published before (a claim above revision 1) can have removed bags: the others cost no read.
   const previousBags = await publishedBags(
@@ -86,10 +88,15 @@ function gradesOf(contents: readonly FlightWorkContent[], config: Config) {
 async function publishedBags(deps: ClaimDeps, flightIds: readonly string[]): Promise<Map<string, readonly string[]>> {
   const bags = new Map<string, readonly string[]>();
   if (flightIds.length === 0) return bags;
-  const pipeline = deps.redis.pipeline();
-  for (const id of flightIds) pipeline.hget(workStateKey(id), "bags");
-  ((await pipeline.exec()) ?? []).forEach(([error, reply], index) => {
-    if (error) throw error;
+  const replies = await readPerNode(deps.redis, flightIds, flightKey, async ({ node, items, scopes }) => {
+    const pipeline = node.pipeline();
+    items.forEach((id, index) => pipeline.hget(workStateKey(id, scopes[index]), "bags"));
+    return ((await pipeline.exec()) ?? []).map(([error, reply]) => {
+      if (error) throw error;
+      return reply;
+    });
+  });
+  replies.forEach((reply, index) => {
     if (typeof reply !== "string") return;
     const id = flightIds[index]!;
     const list = parseBagList(reply);

@@ -3,12 +3,13 @@
  * (lua/confirm_flight_work.lua); work too large for the topic, or that the broker rejects, goes to the
  * dead-letter topic and is recorded as such (lua/fail_flight_work.lua).
  */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
+import { callPerNode } from "../infra/node_calls.ts";
 import type { Producer } from "kafkajs";
 import { bagOutcome, type FlightWork, maxWorkMessageBytes } from "../domain/work.ts";
 import type { Config } from "../infra/config.ts";
 import { isRecordRejected, sendGroups } from "../infra/kafka.ts";
-import { FLIGHTS_ARRIVED, workStateKey } from "../infra/keys.ts";
+import { flightKey, flightsArrivedKey, workStateKey } from "../infra/keys.ts";
 import { errorMessage, type Logger } from "../infra/log.ts";
 import { scriptsOf } from "../infra/scripts.ts";
 import type { Counts } from "./arrival_scan.ts";
@@ -17,7 +18,7 @@ import { type DeadWork, sendDeadWork } from "./work_dead_letters.ts";
 
 /** What publishing sends with and counts. */
 export interface PublishDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly producer: Producer;
   readonly config: Config;
   readonly metrics: ScannerMetrics;
@@ -61,23 +62,31 @@ export class WorkPublisher {
     }
     const { sent, rejected } = await this.send(sendable);
     dead.push(...rejected);
-    if (sent.length > 0) {
-      const confirmArgs: (string | number)[] = [token];
-      // The manifest is recorded with the revision: the next revision lists the bags it no longer has.
-      for (const work of sent) {
-        confirmArgs.push(work.id, work.revision, work.arrival_time, JSON.stringify(Object.keys(work.bags)));
-      }
-      await scriptsOf(this.deps.redis).confirm_flight_work.run([
-        FLIGHTS_ARRIVED,
-        ...sent.map((work) => workStateKey(work.id)),
-      ], confirmArgs);
-    }
+    // The manifest is recorded with the revision: the next revision lists the bags it no longer has. On a cluster,
+    // each master confirms the flights whose keys it serves.
+    await callPerNode(this.deps.redis, sent, (work) => flightKey(work.id), ({ node, items, scopes }) => {
+      const args: (string | number)[] = [token];
+      items.forEach((work, index) => {
+        const scope = scopes[index];
+        const bags = JSON.stringify(Object.keys(work.bags));
+        args.push(
+          workStateKey(work.id, scope),
+          flightsArrivedKey(scope),
+          work.id,
+          work.revision,
+          work.arrival_time,
+          bags,
+        );
+      });
+      return scriptsOf(node).confirm_flight_work.run([], args);
+    });
     if (dead.length > 0) {
       await sendDeadWork(this.deps.producer, config.topics.work, dead);
-      await scriptsOf(this.deps.redis).fail_flight_work.run(dead.map((entry) => workStateKey(entry.id)), [
-        token,
-        ...dead.map((entry) => entry.revision),
-      ]);
+      await callPerNode(this.deps.redis, dead, (entry) => flightKey(entry.id), ({ node, items, scopes }) => {
+        const args: (string | number)[] = [token];
+        items.forEach((entry, index) => args.push(workStateKey(entry.id, scopes[index]), entry.revision));
+        return scriptsOf(node).fail_flight_work.run([], args);
+      });
       for (const entry of dead) {
         metrics.deadLettered.inc({ reason: entry.reason });
         this.deps.logger?.error(

@@ -7,11 +7,15 @@
  * When the scanner follows changes, the same calls record the bags read as on a due flight's manifest
  * (work:due_bags:<hour>) and the next flights read with the due flights connecting to them (work:due_next:<hour>),
  * so that the upserts mark those flights when these change (see change_follower.ts).
+ * On a Redis Cluster, each read goes to the master serving its keys, one pipeline or script call per master (and per
+ * few hundred keys), and the records are kept per slot (lib/infra/node_calls.ts).
  * Stored data that does not parse (written by something else than our upserts) makes only its own flights
  * unreadable: they are reported with the reason, and every other flight is computed as usual.
  */
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { RedisClient } from "../infra/redis.ts";
+import { readPerNode } from "../infra/node_calls.ts";
 import { nextDeparture, type WorkContent } from "../domain/work.ts";
 import {
   arrivalHour,
@@ -71,13 +75,24 @@ export interface RecordDue {
 
 /** Computes the current work of each flight in `flightIds`, in the same order. */
 export async function readFlightWork(
-  redis: Redis,
+  redis: RedisClient,
   flightIds: readonly string[],
   record?: RecordDue,
 ): Promise<FlightWorkContent[]> {
   const [flights, exceptionReplies] = await Promise.all([
-    pipelined(redis, flightIds, (pipeline, id) => pipeline.hmget(flightKey(id), "arrival_time", "bags")),
-    pipelined(redis, flightIds, (pipeline, id) => pipeline.hgetall(flightBagExceptionsKey(id))),
+    readPerNode(
+      redis,
+      flightIds,
+      flightKey,
+      ({ node, items }) =>
+        pipelined(node, items, (pipeline, id) => pipeline.hmget(flightKey(id), "arrival_time", "bags")),
+    ),
+    readPerNode(
+      redis,
+      flightIds,
+      flightBagExceptionsKey,
+      ({ node, items }) => pipelined(node, items, (pipeline, id) => pipeline.hgetall(flightBagExceptionsKey(id))),
+    ),
   ]);
   const unreadable = new Map<number, UnreadableFlight>();
   const manifests = flights.map((reply, index) => {
@@ -215,39 +230,77 @@ class KeyReads {
 
   /**
    * Calls `onValue` with the field of every id added (null when missing). The calls are sent together (ioredis
-   * pipelines them on the connection); the scripts are loaded on first use (NOSCRIPT).
+   * pipelines them on each node's connection); the scripts are loaded on first use (NOSCRIPT).
    */
-  async read(redis: Redis, onValue: (id: string, value: string | null) => void): Promise<void> {
-    const scripts = scriptsOf(redis);
-    const calls: Promise<[string[], unknown]>[] = [];
-    const run = async (ids: string[], call: Promise<unknown>) => [ids, await call] as [string[], unknown];
+  async read(redis: RedisClient, onValue: (id: string, value: string | null) => void): Promise<void> {
+    const reads: Promise<void>[] = [];
+    const deliver = (ids: readonly string[]) => (values: readonly (string | null)[]) =>
+      ids.forEach((id, index) => onValue(id, values[index] ?? null));
     const plain = [...this.ids];
-    for (let start = 0; start < plain.length; start += KEYS_PER_READ) {
-      const chunk = plain.slice(start, start + KEYS_PER_READ);
-      calls.push(run(chunk, scripts.read_hash_fields.run(chunk.map(this.keyOf), [this.field])));
-    }
+    reads.push(
+      readPerNode(
+        redis,
+        plain,
+        this.keyOf,
+        ({ node, items }) =>
+          inChunks(items, (chunk) => scriptsOf(node).read_hash_fields.run([], [this.field, ...chunk.map(this.keyOf)])),
+      )
+        .then(deliver(plain)),
+    );
     const grace = this.record?.graceSeconds ?? 0;
     for (const [hour, bags] of this.bagsByHour) {
       const ids = [...bags];
-      for (let start = 0; start < ids.length; start += KEYS_PER_READ) {
-        const chunk = ids.slice(start, start + KEYS_PER_READ);
-        const keys = [dueBagsKey(hour), ...chunk.map(this.keyOf)];
-        calls.push(run(chunk, scripts.read_due_itineraries.run(keys, [dueKeysExpiry(hour, grace)])));
-      }
+      const read = readPerNode(
+        redis,
+        ids,
+        this.keyOf,
+        ({ node, items, scopes }) =>
+          inChunks(items, (chunk, start) =>
+            scriptsOf(node).read_due_itineraries.run([], [
+              dueKeysExpiry(hour, grace),
+              dueBagsKey(hour),
+              scopeList(scopes.slice(start, start + chunk.length)),
+              ...chunk.map(this.keyOf),
+            ])),
+      );
+      reads.push(read.then(deliver(ids)));
     }
     for (const [hour, flights] of this.flightsByHour) {
       const entries = [...flights];
-      for (let start = 0; start < entries.length; start += KEYS_PER_READ) {
-        const chunk = entries.slice(start, start + KEYS_PER_READ);
-        const keys = [dueNextFlightsKey(hour), ...chunk.map(([id]) => this.keyOf(id))];
-        const args = [dueKeysExpiry(hour, grace), ...chunk.map(([, connecting]) => connecting)];
-        calls.push(run(chunk.map(([id]) => id), scripts.read_due_departures.run(keys, args)));
-      }
+      const read = readPerNode(
+        redis,
+        entries,
+        ([id]) => this.keyOf(id),
+        ({ node, items, scopes }) =>
+          inChunks(items, (chunk, start) =>
+            scriptsOf(node).read_due_departures.run([], [
+              dueKeysExpiry(hour, grace),
+              dueNextFlightsKey(hour),
+              scopeList(scopes.slice(start, start + chunk.length)),
+              chunk.length,
+              ...chunk.map(([id]) => this.keyOf(id)),
+              ...chunk.map(([, connecting]) => connecting),
+            ])),
+      );
+      reads.push(read.then(deliver(entries.map(([id]) => id))));
     }
-    for (const [ids, replies] of await Promise.all(calls)) {
-      ids.forEach((id, index) => onValue(id, (replies as (string | null)[])[index] ?? null));
-    }
+    await Promise.all(reads);
   }
+}
+
+/** The scopes argument of the due reads: "" on one node (every scope ""), else the scopes comma-separated. */
+const scopeList = (scopes: readonly string[]) => scopes.every((scope) => scope === "") ? "" : scopes.join(",");
+
+/** Calls `read` on chunks of KEYS_PER_READ items together and joins the answers in the items' order. */
+async function inChunks<T>(
+  items: readonly T[],
+  read: (chunk: readonly T[], start: number) => Promise<unknown>,
+): Promise<(string | null)[]> {
+  const calls: Promise<unknown>[] = [];
+  for (let start = 0; start < items.length; start += KEYS_PER_READ) {
+    calls.push(read(items.slice(start, start + KEYS_PER_READ), start));
+  }
+  return (await Promise.all(calls)).flatMap((replies) => replies as (string | null)[]);
 }
 
 type Pipeline = ReturnType<Redis["pipeline"]>;

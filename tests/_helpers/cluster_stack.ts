@@ -4,9 +4,17 @@
  * it three Kafka nodes (tools/stack/kafka_cluster.ts) on 19592-19594 (controllers 19692-19694). Each test starts and
  * stops what it uses.
  */
+import assert from "node:assert/strict";
 import { Cluster } from "ioredis";
+import type { PartitionStore, StoreRequest } from "../../lib/consume/partition_store.ts";
+import { keySlot } from "../../lib/infra/cluster_slots.ts";
 import { waitFor } from "../../lib/infra/poll.ts";
-import { redisClusterPorts, startRedisCluster, stopRedisCluster } from "../../tools/stack/redis_cluster.ts";
+import {
+  redisClusterNodes,
+  redisClusterPorts,
+  startRedisCluster,
+  stopRedisCluster,
+} from "../../tools/stack/redis_cluster.ts";
 import { loadStackSettings } from "../../tools/stack/settings.ts";
 import { snapshot } from "./redis_state.ts";
 import { kafkaClusterBrokers, startKafkaCluster, stopKafkaCluster } from "../../tools/stack/kafka_cluster.ts";
@@ -36,9 +44,23 @@ export function clusterClient(): Cluster {
   return cluster;
 }
 
-/** Starts the cluster (reusing its folder), empties every master and runs `test` with a client; stops it after. */
-export async function withRedisCluster(test: (cluster: Cluster) => Promise<void>): Promise<void> {
+/**
+ * Starts the cluster, empties every master and runs `test` with a client; stops it after. The cluster's folder is
+ * reused, and with it the slot layout earlier tests left (a resharding, a failover); `freshLayout` creates the
+ * cluster again, for a test whose assertions depend on which master serves which slots.
+ */
+export async function withRedisCluster(
+  test: (cluster: Cluster) => Promise<void>,
+  { freshLayout = false } = {},
+): Promise<void> {
   try {
+    if (freshLayout) {
+      for (const node of redisClusterNodes(CLUSTER_STACK_SETTINGS)) {
+        await Deno.remove(node.dataDir, { recursive: true }).catch((error) => {
+          if (!(error instanceof Deno.errors.NotFound)) throw error;
+        });
+      }
+    }
     await startRedisCluster(CLUSTER_STACK_SETTINGS);
     const cluster = clusterClient();
     try {
@@ -71,4 +93,59 @@ export async function clusterSnapshot(cluster: Cluster, pattern = "*"): Promise<
   const parts = await Promise.all(cluster.nodes("master").map((node) => snapshot(node, pattern)));
   const merged = Object.assign({}, ...parts) as Record<string, unknown>;
   return Object.fromEntries(Object.keys(merged).sort().map((key) => [key, merged[key]]));
+}
+
+/**
+ * Stores round `round` of `records` as a consumer of two partitions would, in chunks of 500, each requiring what the
+ * one before recorded (`recorded`, updated).
+ */
+export async function storeRound<T>(
+  store: PartitionStore<T>,
+  records: readonly T[],
+  round: number,
+  recorded: Map<number, bigint>,
+): Promise<void> {
+  for (const partition of [0, 1]) {
+    const mine = records.filter((_, i) => i % 2 === partition);
+    for (let start = 0; start < mine.length; start += 500) {
+      const base = round * records.length + start;
+      const chunk = mine.slice(start, start + 500).map((record, i) => ({ offset: String(base + i), record }));
+      const request: StoreRequest<T> = {
+        partition,
+        requiredOffset: recorded.get(partition) ?? -1n,
+        lastOffset: chunk.at(-1)!.offset,
+        records: chunk,
+      };
+      const result = await store.store(request);
+      assert.equal(result.status, "applied", `round ${round}, partition ${partition}: ${JSON.stringify(result)}`);
+      recorded.set(partition, BigInt(request.lastOffset));
+    }
+  }
+}
+
+/** The entries of the per-slot sorted sets `<prefix>:{*}` merged, each checked to hold only members of its slot. */
+export async function mergedPerSlot(cluster: Cluster, prefix: string, keyOfMember: (member: string) => string) {
+  const merged: Record<string, string> = {};
+  for (const [key, value] of Object.entries(await clusterSnapshot(cluster, `${prefix}:{*}`))) {
+    const pairs = value as string[];
+    for (let i = 0; i < pairs.length; i += 2) {
+      assert.equal(keySlot(keyOfMember(pairs[i]!)), keySlot(key), `${pairs[i]} is in ${key}, not its slot's`);
+      merged[pairs[i]!] = pairs[i + 1]!;
+    }
+  }
+  return merged;
+}
+
+export const asMap = (pairs: string[]): Record<string, string> =>
+  Object.fromEntries(pairs.flatMap((_, i) => i % 2 ? [] : [[pairs[i], pairs[i + 1]]]));
+
+/** The sum of the per-slot counters `<prefix>:{*}`. */
+export async function summed(cluster: Cluster, prefix: string): Promise<number> {
+  const counts = Object.values(await clusterSnapshot(cluster, `${prefix}:{*}`));
+  return counts.reduce<number>((sum, count) => sum + Number(count), 0);
+}
+
+/** Empties every master of `cluster`. */
+export async function emptied(cluster: Cluster): Promise<void> {
+  for (const node of cluster.nodes("master")) await node.flushall();
 }

@@ -90,6 +90,19 @@ export async function produce(
   key?: (value: unknown, index: number) => string | null,
 ): Promise<void> {
   await createTopic(kafka, topic);
+  await produceToExistingTopic(kafka, topic, values, key);
+}
+
+/**
+ * Produces like produce() to a topic known to exist, without the admin's topic listing: kafkajs gives up a listing
+ * whose metadata request meets a broker just killed, where a producer's send retries until the new leaders are known.
+ */
+export async function produceToExistingTopic(
+  kafka: Kafka,
+  topic: string,
+  values: readonly unknown[],
+  key?: (value: unknown, index: number) => string | null,
+): Promise<void> {
   // Idempotent, so a request kafkajs retries after a timeout never duplicates messages in the topic.
   const producer = kafka.producer({
     createPartitioner: Partitioners.DefaultPartitioner,

@@ -120,7 +120,7 @@ Deno.test("read_due_itineraries.lua reads each bag's itinerary and records it as
     const due = dueBagsKey(arrivalHour(T));
     await redis.hset("bag:id:BAG_1", "flights", '["FL_A","FL_B"]');
     const expiry = T + 7200;
-    const replies = await script.run([due, "bag:id:BAG_1", "bag:id:BAG_2"], [expiry]);
+    const replies = await script.run([], [expiry, due, "", "bag:id:BAG_1", "bag:id:BAG_2"]);
     assert.deepEqual(replies, ['["FL_A","FL_B"]', null]);
     assert.deepEqual((await redis.smembers(due)).sort(), ["bag:id:BAG_1", "bag:id:BAG_2"]);
     assert.equal(await redis.expiretime(due), expiry);
@@ -137,7 +137,7 @@ Deno.test("read_due_departures.lua reads each next flight's departure and record
     await redis.hset("flight:id:FL_1", "departure_time", String(T + 3600));
     await redis.hset(due, "flight:id:FL_1", "FL_OLD");
     const expiry = T + 7200;
-    const read = (ids: string[]) => script.run([due, "flight:id:FL_1", "flight:id:FL_2"], [expiry, ...ids]);
+    const read = (ids: string[]) => script.run([], [expiry, due, "", 2, "flight:id:FL_1", "flight:id:FL_2", ...ids]);
     assert.deepEqual(await read(["FL_A", "FL_A,FL_B"]), [String(T + 3600), null]);
     assert.deepEqual(await redis.hgetall(due), { "flight:id:FL_1": "FL_OLD,FL_A", "flight:id:FL_2": "FL_A,FL_B" });
     await read(["FL_OLD", "FL_B,FL_C"]);

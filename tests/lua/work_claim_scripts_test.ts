@@ -12,10 +12,10 @@ async function setup() {
   const confirm = await loadScript(redis, "confirm_flight_work");
   const fail = await loadScript(redis, "fail_flight_work");
   const claimOne = (token: string, digest: string, claimSeconds = 60) =>
-    claim.run(["work:flight:FL_1"], [token, claimSeconds, RETENTION, digest]);
+    claim.run([], [token, claimSeconds, RETENTION, "work:flight:FL_1", digest]);
   const confirmOne = (token: string, revision: number, bags = "[]") =>
-    confirm.run(["flight:arrived", "work:flight:FL_1"], [token, "FL_1", revision, NOW + 300, bags]);
-  const failOne = (token: string, revision: number) => fail.run(["work:flight:FL_1"], [token, revision]);
+    confirm.run([], [token, "work:flight:FL_1", "flight:arrived", "FL_1", revision, NOW + 300, bags]);
+  const failOne = (token: string, revision: number) => fail.run([], [token, "work:flight:FL_1", revision]);
   return { redis, claimOne, confirmOne, failOne };
 }
 
@@ -96,6 +96,17 @@ Deno.test("fail_flight_work.lua releases the claim; the same work is not tried a
     assert.deepEqual(await claimOne("scan-b", "d3"), [3], "revision 2 is never given to other content");
     assert.equal(await confirmOne("scan-b", 3, '["BAG_3"]'), 1);
     assert.deepEqual(await redis.hgetall("work:flight:FL_1"), { revision: "3", digest: "d3", bags: '["BAG_3"]' });
+  } finally {
+    await redis.quit();
+  }
+});
+
+Deno.test("claim_flight_work.lua answers a claim made again with the same token and digest with the same revision", async () => {
+  const { redis, claimOne } = await setup();
+  try {
+    assert.deepEqual(await claimOne("scan-a", "d1"), [1]);
+    assert.deepEqual(await claimOne("scan-a", "d1"), [1], "a call sent again after it failed part way");
+    assert.equal(await redis.hget("work:flight:FL_1", "pending_revision"), "1");
   } finally {
     await redis.quit();
   }

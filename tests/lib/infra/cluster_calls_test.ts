@@ -135,7 +135,7 @@ Deno.test({
       assert.ok(redirected > 0, "no call was redirected: the reshard ended before the batches met it");
       const values = await valuesOf(cluster, items(3000, round).map((item) => item.key));
       assert.deepEqual(new Set(values), new Set([`round ${round}`]));
-    });
+    }, { freshLayout: true });
   },
 });
 

@@ -14,7 +14,7 @@ Deno.test("scriptsOf() binds every script of lua/ once per connection, each load
     await redis.script("FLUSH");
     await redis.hset("bag:id:BAG_1", "flights", '["FL_1"]');
     const name: ScriptName = "read_hash_fields";
-    assert.deepEqual(await scripts[name].run(["bag:id:BAG_1", "bag:id:BAG_2"], ["flights"]), ['["FL_1"]', null]);
+    assert.deepEqual(await scripts[name].run([], ["flights", "bag:id:BAG_1", "bag:id:BAG_2"]), ['["FL_1"]', null]);
     assert.deepEqual(await redis.script("EXISTS", scripts[name].sha), [1]);
   } finally {
     other.disconnect();

@@ -107,8 +107,7 @@ Deno.test("delete_orphan_bags.lua leaves a bag whose itinerary was stored again 
     const script = await loadScript(redis, "delete_orphan_bags");
     await redis.hset("bag:id:BAG_2", "flights", '["FL_NEW"]');
     await redis.zadd("bag:unresolved", 1, "bag:id:BAG_1", 1, "bag:id:BAG_2");
-    const keys = ["bag:count", "bag:unresolved", "bag:id:BAG_1", "bag:id:BAG_2"];
-    const deleted = await script.run(keys, ['["FL_OLD"]', '["FL_OLD"]']);
+    const deleted = await script.run([], ["bag:id:BAG_1", '["FL_OLD"]', "", "bag:id:BAG_2", '["FL_OLD"]', ""]);
     assert.equal(deleted, 1);
     assert.deepEqual(await snapshot(redis, "bag:*"), {
       "bag:count": "1",
