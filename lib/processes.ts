@@ -113,7 +113,7 @@ export const PROCESSES = {
     calls: [],
     reads: ["redis-state"],
     writes: ["work"],
-    redisCluster: false,
+    redisCluster: true,
     inDev: true,
     tooling: false,
   },

@@ -3,9 +3,10 @@
 -- flights of a moved departure, the flights of a changed itinerary) on the master that serves their keys: their
 -- arrivals and marks are there, not on the upsert's node (see upsert_flights.lua, upsert_bags.lua).
 --
--- KEYS[1]      work:marks:{<tag>}     the marks of the node's lowest slot: declared so that the call reaches the node
+-- KEYS[1]      work:marks:{<tag>}     the marks of the node (tag: its lowest slot's), which the scanner pops with one
+--                                     blocking read per node (lib/scan/mark_queues.ts)
 -- Keys named by the arguments, each with its flight's scope (":{<tag of the slot of flight:id:<id>>}"):
---              flight:arrival_times<scope> (read), work:marks<scope> (written)
+--              flight:arrival_times<scope> (read)
 -- ARGV[1], ARGV[2]   the scan window: a flight arriving between them is due
 -- ARGV[3]      now in milliseconds, the score of a new mark
 -- ARGV[4..]    two values per flight: id, scope
@@ -16,11 +17,10 @@
 -- leaves the correction to the scanner's next sweep of the window (SCAN_SCHEDULE).
 
 for i = 4, #ARGV, 2 do
-  for _, key in ipairs({'flight:arrival_times' .. ARGV[i + 1], 'work:marks' .. ARGV[i + 1]}) do
-    local reply = redis.pcall('TYPE', key)
-    if type(reply) == 'table' and reply.err then
-      return redis.error_reply('NOTLOCAL ' .. key)
-    end
+  local key = 'flight:arrival_times' .. ARGV[i + 1]
+  local reply = redis.pcall('TYPE', key)
+  if type(reply) == 'table' and reply.err then
+    return redis.error_reply('NOTLOCAL ' .. key)
   end
 end
 
@@ -29,7 +29,7 @@ local marked = 0
 for i = 4, #ARGV, 2 do
   local arrival = tonumber(redis.call('ZSCORE', 'flight:arrival_times' .. ARGV[i + 1], ARGV[i]))
   if arrival and arrival >= due_from and arrival <= due_until then
-    marked = marked + redis.call('ZADD', 'work:marks' .. ARGV[i + 1], 'NX', ARGV[3], ARGV[i])
+    marked = marked + redis.call('ZADD', KEYS[1], 'NX', ARGV[3], ARGV[i])
   end
 end
 return marked

@@ -5,11 +5,13 @@
 --
 -- KEYS[1]      offsets:<topic>        hash, partition -> last offset applied; on a cluster offsets:<topic>:{<tag>},
 --                                     the record of the node the call runs on
+-- KEYS[2]      work:marks             sorted set, the due flights whose work may have changed, scored by the time in ms
+--                                     of the first change since the scanner last took them; on a cluster
+--                                     work:marks:{<tag>}, the marks of the node the call runs on (the scanner pops them
+--                                     with one blocking read per node, see lib/scan/mark_queues.ts)
 -- Keys named by the arguments, each with its flight's scope ("" on one node, ":{<tag of its slot>}" on a cluster):
 --              flight:id:<id>, flight:arrival_times<scope> (flight id scored by arrival time),
---              flight:count<scope> (distinct flights stored), work:marks<scope> (due flights whose work may have
---              changed, scored by the time in ms of the first change since the scanner last took them), and
---              work:due_next:<hour><scope> for each hour of arrival the scan window covers (key of a flight -> the
+--              flight:count<scope> (distinct flights stored), and work:due_next:<hour><scope> for each hour of arrival the scan window covers (key of a flight -> the
 --              due flights with a bag connecting to it, see read_due_departures.lua)
 -- ARGV[1]      partition
 -- ARGV[2]      the lowest offset Redis must already record for this partition, -1 for none: what the
@@ -67,7 +69,6 @@ if on_cluster then
     if tonumber(ARGV[i]) > applied_up_to then
       local scope = ARGV[i + 2]
       local failed = check(ARGV[i + 1]) or check('flight:arrival_times' .. scope) or check('flight:count' .. scope)
-        or check('work:marks' .. scope)
       for h = 1, #hours do
         failed = failed or check('work:due_next:' .. hours[h] .. scope)
       end
@@ -84,8 +85,8 @@ local function due(arrival)
   arrival = tonumber(arrival)
   return arrival ~= nil and arrival >= due_from and arrival <= due_until
 end
-local function mark(flight_id, scope)
-  marked = marked + redis.call('ZADD', 'work:marks' .. scope, 'NX', now_ms, flight_id)
+local function mark(flight_id)
+  marked = marked + redis.call('ZADD', KEYS[2], 'NX', now_ms, flight_id)
 end
 local function mark_connecting(key, scope)
   for h = 1, #hours do
@@ -99,7 +100,7 @@ local function mark_connecting(key, scope)
             to_mark[#to_mark + 1] = flight_id
           end
         elseif due(redis.call('ZSCORE', 'flight:arrival_times', flight_id)) then
-          mark(flight_id, '')
+          mark(flight_id)
         end
       end
     end
@@ -133,7 +134,7 @@ for i = FIRST, #ARGV, STRIDE do
       redis.call('ZADD', 'flight:arrival_times' .. scope, arrival, id)
       applied = applied + 1
       if (stored[2] ~= arrival or stored[3] ~= bags) and (due(arrival) or due(stored[2])) then
-        mark(id, scope)
+        mark(id)
       end
       if stored[1] ~= departure then
         mark_connecting(key, scope)

@@ -1,13 +1,15 @@
 /**
  * `deno task test`: starts the test stack (its own ports and data folder, so a dev stack can keep
- * running), installs Chromium when it is missing, runs `deno test` against them, and stops the stack. Extra
- * arguments go to `deno test`.
+ * running), installs Chromium when it is missing, runs `deno test` against them, and stops the stack and the tests'
+ * Redis Cluster. Extra arguments go to `deno test`.
  */
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { commandArgs, environment, exit } from "../lib/infra/runtime.ts";
 import { ensureChromium } from "../tools/browser/chromium.ts";
 import { taskArgs } from "../tools/processes.ts";
+import { stopRedisCluster } from "../tools/stack/redis_cluster.ts";
+import { CLUSTER_STACK_SETTINGS } from "./_helpers/cluster_stack.ts";
 import { TEST_STACK_ENV } from "./_helpers/test_stack.ts";
 
 const env: Record<string, string | undefined> = { ...environment(), ...TEST_STACK_ENV };
@@ -28,5 +30,8 @@ try {
   exit(1);
 }
 const status = run(["test", ...testPermissions, "--sanitize-ops", "--sanitize-resources", ...commandArgs()]);
+// The Redis Cluster of the cluster tests stays up from one test to the next (cluster_stack.ts): stopped here, always,
+// so that nothing holds its ports after the run.
+await stopRedisCluster(CLUSTER_STACK_SETTINGS);
 if (env.KEEP_TEST_STACK !== "1") run([...stackTask, "down"]);
 exit(status);

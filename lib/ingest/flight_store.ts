@@ -49,7 +49,7 @@ export function createFlightStore(
           stamp ?? KEYED,
         );
       });
-      return { keys: [share.recordKey], args };
+      return { keys: [share.recordKey, share.marksKey], args };
     },
   });
 }

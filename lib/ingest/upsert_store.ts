@@ -11,7 +11,7 @@ import type { Parsed, PartitionStore, StoreRequest, StoreResult } from "../consu
 import { toStoreResult } from "../consume/partition_store.ts";
 import { NodeRecords } from "../consume/node_records.ts";
 import { callEachNode } from "../infra/cluster_calls.ts";
-import { appliedOffsetsKey, flightKey, slotScope, workMarksKey } from "../infra/keys.ts";
+import { appliedOffsetsKey, flightKey, slotScope, WORK_MARKS, workMarksKey } from "../infra/keys.ts";
 import type { RedisClient } from "../infra/redis.ts";
 import { loadScript, SCRIPT_CODES, type ScriptName, scriptsOf } from "../infra/scripts.ts";
 import { type MarkInputs, markInputs, type MarkWindow } from "./mark_window.ts";
@@ -19,6 +19,8 @@ import { type MarkInputs, markInputs, type MarkWindow } from "./mark_window.ts";
 /** One call's share of a chunk: the record it checks and writes, its records, and their scopes on a cluster. */
 export interface UpsertShare<T> {
   readonly recordKey: string;
+  /** The marks of the node the call runs on: work:marks, on a cluster work:marks:{<tag of the node>}. */
+  readonly marksKey: string;
   readonly records: readonly Parsed<T>[];
   /** Each record's scope (keys.ts slotScope) on a Redis Cluster; undefined on one node. */
   readonly scopes?: readonly string[];
@@ -53,7 +55,7 @@ export async function createUpsertStore<T>(options: UpsertStoreOptions<T>): Prom
       store: async (request) => {
         const { keys, args } = options.encode(
           request,
-          { recordKey, records: request.records },
+          { recordKey, marksKey: WORK_MARKS, records: request.records },
           markInputs(options.window),
         );
         return toStoreResult(name, await script.run(keys, args));
@@ -72,6 +74,7 @@ export async function createUpsertStore<T>(options: UpsertStoreOptions<T>): Prom
     const replies = await callEachNode(cluster, request.records, keyOf, async (part) => {
       const share: UpsertShare<T> = {
         recordKey: records.keyOf(part.tag),
+        marksKey: workMarksKey(`:{${part.tag}}`),
         records: part.items,
         scopes: part.items.map((parsed) => slotScope(keyOf(parsed), true)),
       };

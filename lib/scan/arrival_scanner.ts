@@ -2,8 +2,9 @@
  * The arrival scanner process: runs ArrivalScan once at start, then on the SCAN_SCHEDULE cron (the sweep), and
  * between sweeps follows the changes and the window's edge (change_follower.ts) unless SCAN_FOLLOW_CHANGES is off.
  */
-import { WORK_MARKS } from "../infra/keys.ts";
+import { bagCountKey, flightCountKey } from "../infra/keys.ts";
 import { errorMessage } from "../infra/log.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import { canRetry, crash } from "../infra/retry.ts";
 import { ArrivalScan } from "./arrival_scan.ts";
 import { createProducer, ensureWorkTopics } from "../infra/kafka.ts";
@@ -13,10 +14,11 @@ import { waitForInputCaughtUp } from "./input_catch_up.ts";
 import type { Closable, ServiceContext } from "../infra/service.ts";
 import { restoreWorkStateIfLost } from "./work_state_restore.ts";
 import { ChangeFollower } from "./change_follower.ts";
+import { deleteMarks } from "./mark_queues.ts";
 
 /** Builds the scanner, scans once, and schedules the next scans; `clock` is the time each scan runs at. */
 export async function startArrivalScanner(
-  { config, logger, registry, kafka, redis, clock }: ServiceContext,
+  { config, logger, registry, kafka, redis, clock }: ServiceContext<"kafka" | "redis", RedisClient>,
 ): Promise<Closable> {
   await ensureWorkTopics(kafka, config);
   const producer = createProducer(kafka);
@@ -30,13 +32,22 @@ export async function startArrivalScanner(
     logger,
   });
 
+  const inputs = [
+    { topic: config.topics.flights, dataPattern: flightCountKey(":{*}") },
+    { topic: config.topics.bags, dataPattern: bagCountKey(":{*}") },
+  ];
   let running: Promise<void> = Promise.resolve();
   const runScan = () => {
     running = (async () => {
       try {
         const stopWait = metrics.catchUpSeconds.startTimer();
-        const input = [config.topics.flights, config.topics.bags];
-        const catchUp = await waitForInputCaughtUp(kafka, redis, input, config.scan.catchUpSeconds * 1000, stop.signal);
+        const catchUp = await waitForInputCaughtUp(
+          kafka,
+          redis,
+          inputs,
+          config.scan.catchUpSeconds * 1000,
+          stop.signal,
+        );
         stopWait();
         if (stop.signal.aborted) return;
         if (catchUp === "timed-out") {
@@ -47,7 +58,7 @@ export async function startArrivalScanner(
           );
         }
         // Not following, nobody takes the upserts' marks: the sweep covers what they name.
-        if (!config.scan.followChanges) await redis.del(WORK_MARKS);
+        if (!config.scan.followChanges) await deleteMarks(redis);
         const now = clock();
         // Never scan with lost publication state: revisions would start again at 1 (see work_state_restore.ts).
         await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);

@@ -3,24 +3,25 @@
  * second of the upsert that changed it, and a flight's first revision within about a second of it entering
  * the window.
  *
- * The upserts mark the due flights whose work they may change (work:marks, see lua/upsert_flights.lua and
- * lua/upsert_bags.lua). This loop waits for marks with a blocking read, gathers what follows for
- * SCAN_MARKS_BATCH_MS, adds the flights that entered the window since its last turn, and rescans just those
- * with the sweep's claim, revision and digest rules: a mark without a real change (a replay) claims nothing.
- * It never waits longer than the next flight's entry into the window. Marks popped by a replica that dies
- * before publishing are not lost work: the next sweep (SCAN_SCHEDULE) finds the same change. While Redis lacks
- * the publication states (a restore pending, see work_state_restore.ts) it publishes nothing: the sweep restores
+ * The upserts mark the due flights whose work they may change (work:marks, one queue per master on a cluster: see
+ * mark_queues.ts, lua/upsert_flights.lua and lua/upsert_bags.lua). This loop waits for marks (each queue popped with a
+ * blocking read), gathers what follows for SCAN_MARKS_BATCH_MS, adds the flights that entered the window since its last
+ * turn, and rescans just those with the sweep's claim, revision and digest rules: a mark without a real change (a
+ * replay) claims nothing. It never waits longer than the next flight's entry into the window. Marks popped by a replica
+ * that dies before publishing are not lost work: the next sweep (SCAN_SCHEDULE) finds the same change. While Redis
+ * lacks the publication states (a restore pending, see work_state_restore.ts) it publishes nothing: the sweep restores
  * them first.
  */
-import type { Redis } from "ioredis";
 import type { Clock } from "../infra/clock.ts";
 import type { Config } from "../infra/config.ts";
-import { FLIGHT_ARRIVALS, WORK_MARKS } from "../infra/keys.ts";
+import type { RedisClient } from "../infra/redis.ts";
 import { errorMessage, type Logger } from "../infra/log.ts";
 import { delay } from "../infra/poll.ts";
 import { backoffMs, canRetry, crash } from "../infra/retry.ts";
 import type { ArrivalScan } from "./arrival_scan.ts";
 import type { ScannerMetrics } from "./scanner_metrics.ts";
+import { MarkInbox } from "./mark_queues.ts";
+import { firstArrivalAfter, flightsArrivingBetween } from "./slot_aggregates.ts";
 import { workStateIntact } from "./work_state_restore.ts";
 
 /** The longest a turn waits for a mark, so that the loop notices a flight entering the window and a close. */
@@ -29,7 +30,7 @@ const MAX_WAIT_SECONDS = 1;
 const MARKS_PER_TURN = 500;
 
 export interface ChangeFollowerDeps {
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly scan: ArrivalScan;
   readonly config: Config;
   readonly metrics: ScannerMetrics;
@@ -39,8 +40,7 @@ export interface ChangeFollowerDeps {
 
 /** Follows the marks and the window's edge until closed. */
 export class ChangeFollower {
-  /** A connection of its own: a blocking read holds its connection until it returns. */
-  private readonly blocking: Redis;
+  private readonly inbox: MarkInbox;
   /** The window's upper edge at the last turn: flights arriving after it had not entered yet. */
   private windowEdge: number;
   /** Flights another replica held at the last turn, with their mark time: tried again at the next. */
@@ -49,7 +49,7 @@ export class ChangeFollower {
   private loop: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: ChangeFollowerDeps) {
-    this.blocking = deps.redis.duplicate();
+    this.inbox = new MarkInbox(deps.redis, deps.logger);
     this.windowEdge = deps.clock() + deps.config.scan.windowSeconds;
   }
 
@@ -65,7 +65,7 @@ export class ChangeFollower {
   /** Stops after the turn in hand. Safe to call twice. */
   async close(): Promise<void> {
     this.running = false;
-    this.blocking.disconnect();
+    await this.inbox.close();
     await this.loop;
   }
 
@@ -87,27 +87,27 @@ export class ChangeFollower {
   /** Waits for marks or the next entry into the window, then rescans what they name. */
   private async turn(): Promise<void> {
     const { redis, config, clock, metrics } = this.deps;
+    await this.inbox.refresh();
     const marks = new Map(this.retry);
     this.retry = new Map();
-    const wait = marks.size > 0 ? config.scan.marksBatchMs / 1000 : await this.secondsToNextEntry();
-    const first = await this.blocking.bzpopmin(WORK_MARKS, Math.max(0.01, wait));
-    if (!this.running) return;
-    if (first) {
-      marks.set(first[1], Number(first[2]));
-      if (config.scan.marksBatchMs > 0) await delay(config.scan.marksBatchMs);
-      const more = await redis.zpopmin(WORK_MARKS, MARKS_PER_TURN - 1);
-      for (let i = 0; i < more.length; i += 2) marks.set(more[i]!, Number(more[i + 1]));
+    if (marks.size > 0) {
+      await this.inbox.waitForMarks(config.scan.marksBatchMs / 1000);
+    } else {
+      await this.inbox.waitForMarks(await this.secondsToNextEntry());
+      // Gather what follows the first mark: one rescan for a burst of changes.
+      if (this.inbox.size > 0 && config.scan.marksBatchMs > 0) await delay(config.scan.marksBatchMs);
     }
+    if (!this.running) return;
+    for (const [id, at] of this.inbox.take(MARKS_PER_TURN)) marks.set(id, Math.min(at, marks.get(id) ?? at));
     const now = clock();
     const edge = now + config.scan.windowSeconds;
-    const entering = await redis.zrangebyscore(FLIGHT_ARRIVALS, `(${this.windowEdge}`, edge);
+    const entering = await flightsArrivingBetween(redis, `(${this.windowEdge}`, edge);
     this.windowEdge = Math.max(this.windowEdge, edge);
     for (const id of entering) if (!marks.has(id)) marks.set(id, undefined);
     if (marks.size === 0) return;
     if (!await workStateIntact(redis)) {
       // Redis lost the revisions: the next sweep restores them first. The marks wait for it.
-      const kept = [...marks].flatMap(([id, at]) => [at ?? Math.round(now * 1000), id]);
-      await redis.zadd(WORK_MARKS, "NX", ...kept);
+      this.retry = marks;
       await delay(MAX_WAIT_SECONDS * 1000);
       return;
     }
@@ -123,16 +123,8 @@ export class ChangeFollower {
   /** Seconds until the next flight enters the window (at its arrival minus SCAN_WINDOW_SECONDS), at most one. */
   private async secondsToNextEntry(): Promise<number> {
     const { redis, config, clock } = this.deps;
-    const [, score] = await redis.zrangebyscore(
-      FLIGHT_ARRIVALS,
-      `(${this.windowEdge}`,
-      "+inf",
-      "WITHSCORES",
-      "LIMIT",
-      0,
-      1,
-    );
-    if (score === undefined) return MAX_WAIT_SECONDS;
-    return Math.min(MAX_WAIT_SECONDS, Math.max(0, Number(score) - config.scan.windowSeconds - clock()));
+    const next = await firstArrivalAfter(redis, this.windowEdge);
+    if (next === undefined) return MAX_WAIT_SECONDS;
+    return Math.min(MAX_WAIT_SECONDS, Math.max(0, next - config.scan.windowSeconds - clock()));
   }
 }

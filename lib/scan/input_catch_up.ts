@@ -7,13 +7,36 @@
  * scan waits for the replay, up to SCAN_CATCH_UP_SECONDS; past that (a consumer down, say) it scans
  * what Redis has, and says so.
  */
-import type { Redis } from "ioredis";
+import { Cluster } from "ioredis";
 import type { Kafka } from "kafkajs";
+import { NodeRecords } from "../consume/node_records.ts";
 import { appliedOffsetsKey } from "../infra/keys.ts";
 import { delay } from "../infra/poll.ts";
+import type { RedisClient } from "../infra/redis.ts";
 
 /** How the wait ended: caught up, the deadline passed, or Kafka could not say (the scan goes on either way). */
 export type CatchUp = "caught-up" | "timed-out" | "unknown";
+
+/** An input topic, and on a Redis Cluster the SCAN pattern of the data its consumer stores (see NodeRecords). */
+export interface InputTopic {
+  readonly topic: string;
+  readonly dataPattern: string;
+}
+
+/**
+ * The last offset Redis records as applied for a partition, -1n for none: `offsets:<topic>` on one node; on a cluster
+ * the lowest of the masters' records (lib/consume/node_records.ts), as the consumers read it.
+ */
+function recordedOffsets(redis: RedisClient, inputs: readonly InputTopic[]) {
+  if (!(redis instanceof Cluster)) {
+    return async (topic: string, partition: string) => {
+      const recorded = await redis.hget(appliedOffsetsKey(topic), partition);
+      return recorded === null ? -1n : BigInt(recorded);
+    };
+  }
+  const records = new Map(inputs.map((input) => [input.topic, new NodeRecords(redis, input.topic, input.dataPattern)]));
+  return (topic: string, partition: string) => records.get(topic)!.lowest(Number(partition));
+}
 
 /** Per topic, the last offset of each non-empty partition as Kafka has it now. */
 async function lastOffsets(kafka: Kafka, topics: readonly string[]): Promise<Map<string, Map<string, bigint>>> {
@@ -37,20 +60,21 @@ async function lastOffsets(kafka: Kafka, topics: readonly string[]): Promise<Map
 }
 
 /**
- * Waits until `offsets:<topic>` in Redis reaches Kafka's last offsets of `topics` as of now, for up to
- * `timeoutMs` or until `signal` aborts (a shutdown).
+ * Waits until what Redis records as applied reaches Kafka's last offsets of `inputs` as of now, for up to `timeoutMs`
+ * or until `signal` aborts (a shutdown).
  */
 export async function waitForInputCaughtUp(
   kafka: Kafka,
-  redis: Redis,
-  topics: readonly string[],
+  redis: RedisClient,
+  inputs: readonly InputTopic[],
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<CatchUp> {
   if (timeoutMs === 0) return "unknown";
+  const recorded = recordedOffsets(redis, inputs);
   let targets: Map<string, Map<string, bigint>>;
   try {
-    targets = await lastOffsets(kafka, topics);
+    targets = await lastOffsets(kafka, inputs.map((input) => input.topic));
   } catch {
     return "unknown";
   }
@@ -58,12 +82,8 @@ export async function waitForInputCaughtUp(
   for (;;) {
     let behind = false;
     for (const [topic, partitions] of targets) {
-      if (partitions.size === 0) continue;
-      const recorded = await redis.hmget(appliedOffsetsKey(topic), ...partitions.keys());
-      let index = 0;
-      for (const last of partitions.values()) {
-        const offset = recorded[index++];
-        if (offset === null || offset === undefined || BigInt(offset) < last) behind = true;
+      for (const [partition, last] of partitions) {
+        if (await recorded(topic, partition) < last) behind = true;
       }
     }
     if (!behind) return "caught-up";

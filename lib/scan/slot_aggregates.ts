@@ -52,6 +52,24 @@ export async function flightsArrivingBetween(
   return entries.slice(0, limit).map((entry) => entry.id);
 }
 
+/** The earliest arrival after `after` (exclusive) in the index, undefined when none is. */
+export async function firstArrivalAfter(redis: RedisClient, after: number): Promise<number | undefined> {
+  if (!(redis instanceof Cluster)) {
+    const [, arrival] = await redis.zrangebyscore(FLIGHT_ARRIVALS, `(${after}`, "+inf", "WITHSCORES", "LIMIT", 0, 1);
+    return arrival === undefined ? undefined : Number(arrival);
+  }
+  const answers = await readEverySlot(
+    redis,
+    flightArrivalsKey,
+    async (node, keys) => await scriptsOf(node).read_arrivals.run([], [`(${after}`, "+inf", 1, ...keys]) as string[],
+  );
+  let earliest: number | undefined;
+  for (const answer of answers) {
+    for (let i = 1; i < answer.length; i += 2) earliest = Math.min(earliest ?? Infinity, Number(answer[i]));
+  }
+  return earliest;
+}
+
 /** The arrival of each flight in the index, null for one not in it, in `flightIds`' order. */
 export function arrivalsOf(redis: RedisClient, flightIds: readonly string[]): Promise<(number | null)[]> {
   return readPerNode(redis, flightIds, flightKey, async ({ node, items, scopes }) => {

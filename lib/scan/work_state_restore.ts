@@ -15,7 +15,8 @@ import type { Kafka, KafkaMessage } from "kafkajs";
 import type { Config } from "../infra/config.ts";
 import { parseFlightWork, workDigest } from "../domain/work.ts";
 import { waitFor } from "../infra/poll.ts";
-import { FLIGHTS_ARRIVED, WORK_STATE, workStateKey } from "../infra/keys.ts";
+import { flightKey, flightsArrivedKey, WORK_STATE, workStateKey } from "../infra/keys.ts";
+import { callPerNode } from "../infra/node_calls.ts";
 import type { Logger } from "../infra/log.ts";
 import { scriptsOf } from "../infra/scripts.ts";
 
@@ -78,15 +79,22 @@ export async function restoreWorkStateIfLost(
     }
   });
   const flights = [...published].filter(([, work]) => work.arrival >= horizon);
-  const script = scriptsOf(redis).restore_flight_work;
   let restored = 0;
   for (let start = 0; start < flights.length; start += FLIGHTS_PER_CALL) {
     const chunk = flights.slice(start, start + FLIGHTS_PER_CALL);
-    const keys = [FLIGHTS_ARRIVED, ...chunk.map(([id]) => workStateKey(id))];
-    const args = chunk.flatMap(([id, work]) => [id, work.revision, work.digest, work.arrival, work.bags]);
-    restored += Number(
-      await script.run(keys, [config.scan.stateRetentionSeconds, ...args]),
-    );
+    const counts = await callPerNode(redis, chunk, ([id]) => flightKey(id), ({ node, items, scopes }) => {
+      const args = items.flatMap(([id, work], i) => [
+        id,
+        workStateKey(id, scopes[i]),
+        flightsArrivedKey(scopes[i]),
+        work.revision,
+        work.digest,
+        work.arrival,
+        work.bags,
+      ]);
+      return scriptsOf(node).restore_flight_work.run([], [config.scan.stateRetentionSeconds, ...args]);
+    });
+    restored += counts.reduce<number>((sum, count) => sum + Number(count), 0);
   }
   await redis.hset(WORK_STATE, "restored_at", Math.floor(nowSeconds));
   if (read > 0) {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { Cluster } from "ioredis";
 import type { PartitionStore, StoreRequest } from "../../lib/consume/partition_store.ts";
+import { splitByNode } from "../../lib/infra/cluster_calls.ts";
 import { keySlot } from "../../lib/infra/cluster_slots.ts";
 import { waitFor } from "../../lib/infra/poll.ts";
 import {
@@ -45,33 +46,31 @@ export function clusterClient(): Cluster {
 }
 
 /**
- * Starts the cluster, empties every master and runs `test` with a client; stops it after. The cluster's folder is
- * reused, and with it the slot layout earlier tests left (a resharding, a failover); `freshLayout` creates the
- * cluster again, for a test whose assertions depend on which master serves which slots.
+ * Starts the cluster unless it runs (and any node a test stopped), empties every master and runs `test` with a client.
+ * The cluster stays up for the next test (tests/run.ts stops it after the run), and with it the slot layout earlier
+ * tests left (a resharding, a failover); `freshLayout` creates the cluster again, for a test whose assertions depend on
+ * which master serves which slots.
  */
 export async function withRedisCluster(
   test: (cluster: Cluster) => Promise<void>,
   { freshLayout = false } = {},
 ): Promise<void> {
-  try {
-    if (freshLayout) {
-      for (const node of redisClusterNodes(CLUSTER_STACK_SETTINGS)) {
-        await Deno.remove(node.dataDir, { recursive: true }).catch((error) => {
-          if (!(error instanceof Deno.errors.NotFound)) throw error;
-        });
-      }
-    }
-    await startRedisCluster(CLUSTER_STACK_SETTINGS);
-    const cluster = clusterClient();
-    try {
-      await waitFor(async () => (await cluster.cluster("INFO")).includes("cluster_state:ok"), 30_000);
-      for (const node of cluster.nodes("master")) await node.flushall();
-      await test(cluster);
-    } finally {
-      cluster.disconnect();
-    }
-  } finally {
+  if (freshLayout) {
     await stopRedisCluster(CLUSTER_STACK_SETTINGS);
+    for (const node of redisClusterNodes(CLUSTER_STACK_SETTINGS)) {
+      await Deno.remove(node.dataDir, { recursive: true }).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+    }
+  }
+  await startRedisCluster(CLUSTER_STACK_SETTINGS);
+  const cluster = clusterClient();
+  try {
+    await waitFor(async () => (await cluster.cluster("INFO")).includes("cluster_state:ok"), 30_000);
+    for (const node of cluster.nodes("master")) await node.flushall();
+    await test(cluster);
+  } finally {
+    cluster.disconnect();
   }
 }
 
@@ -130,6 +129,26 @@ export async function mergedPerSlot(cluster: Cluster, prefix: string, keyOfMembe
     const pairs = value as string[];
     for (let i = 0; i < pairs.length; i += 2) {
       assert.equal(keySlot(keyOfMember(pairs[i]!)), keySlot(key), `${pairs[i]} is in ${key}, not its slot's`);
+      merged[pairs[i]!] = pairs[i + 1]!;
+    }
+  }
+  return merged;
+}
+
+/**
+ * The change marks of every master (work:marks:{<tag of its lowest slot>}, one queue per master) merged into flight id ->
+ * score, each asserted to sit on the master that serves its flight's key.
+ */
+export async function nodeMarks(cluster: Cluster): Promise<Record<string, string>> {
+  const merged: Record<string, string> = {};
+  for (const { node, address, tag } of splitByNode(cluster, [], String, true)) {
+    const pairs = await node.zrange(`work:marks:{${tag}}`, 0, -1, "WITHSCORES");
+    for (let i = 0; i < pairs.length; i += 2) {
+      assert.equal(
+        cluster.slots[keySlot(`flight:id:${pairs[i]}`)]?.[0],
+        address,
+        `${pairs[i]} is marked on ${address}`,
+      );
       merged[pairs[i]!] = pairs[i + 1]!;
     }
   }

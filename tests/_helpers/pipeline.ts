@@ -1,11 +1,14 @@
-/** Runs the flight and bag consumers in-process, and an ArrivalScan (and its change follower) with an injected clock. */
+/**
+ * Runs the flight and bag consumers in-process, and an ArrivalScan (and its change follower) with an injected clock, on
+ * the Redis topology `config` names (a cluster with REDIS_CLUSTER_NODES).
+ */
 import { ArrivalScan } from "../../lib/scan/arrival_scan.ts";
 import { startBagConsumer } from "../../lib/ingest/bag_consumer.ts";
 import type { Config } from "../../lib/infra/config.ts";
 import { startFlightConsumer } from "../../lib/ingest/flight_consumer.ts";
 import { createProducer, ensureWorkTopics } from "../../lib/infra/kafka.ts";
 import { createScannerMetrics } from "../../lib/scan/scanner_metrics.ts";
-import { testContext } from "./context.ts";
+import { testClientContext } from "./context.ts";
 import { ChangeFollower } from "../../lib/scan/change_follower.ts";
 import { type Clock, systemClock } from "../../lib/infra/clock.ts";
 import { WORK_STATE } from "../../lib/infra/keys.ts";
@@ -14,8 +17,8 @@ import { WORK_STATE } from "../../lib/infra/keys.ts";
 export async function startConsumers(config: Config) {
   // Each consumer is its own group, as with the default KAFKA_GROUP_ID (the service name).
   const withGroup = (groupId: string) => ({ ...config, kafka: { ...config.kafka, groupId } });
-  const flightContext = await testContext(withGroup(`${config.kafka.groupId}-flights`));
-  const bagContext = await testContext(withGroup(`${config.kafka.groupId}-bags`));
+  const flightContext = await testClientContext(withGroup(`${config.kafka.groupId}-flights`));
+  const bagContext = await testClientContext(withGroup(`${config.kafka.groupId}-bags`));
   const flights = await startFlightConsumer(flightContext);
   const bags = await startBagConsumer(bagContext);
   return {
@@ -32,7 +35,7 @@ export async function startConsumers(config: Config) {
 
 /** An ArrivalScan publishing to `config`'s work topic, as one scanner replica. */
 export async function createScanner(config: Config) {
-  const context = await testContext(config);
+  const context = await testClientContext(config);
   await ensureWorkTopics(context.kafka, config);
   const producer = createProducer(context.kafka);
   await producer.connect();

@@ -19,7 +19,7 @@ export function flightCall(values: readonly Value[]): [string[], Value[]] {
     const [offset, id, ...rest] = values.slice(i, i + 6);
     args.push(offset!, `flight:id:${id}`, "", id!, ...rest);
   }
-  return [["offsets:flights"], args];
+  return [["offsets:flights", "work:marks"], args];
 }
 
 /**

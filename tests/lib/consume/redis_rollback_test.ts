@@ -173,7 +173,7 @@ Deno.test("after Redis came back from an older snapshot, the next correction get
     const logger = testLogger();
     // What the scanner process does on each tick (lib/arrival_scanner.ts).
     const scanOnce = async (now: number) => {
-      const input = [config.topics.flights, config.topics.bags];
+      const input = [config.topics.flights, config.topics.bags].map((topic) => ({ topic, dataPattern: "" }));
       assert.equal(await waitForInputCaughtUp(kafka, redis, input, 30_000), "caught-up");
       await restoreWorkStateIfLost({ redis, kafka, config, logger }, now);
       return await scanner.scan.scan(now);

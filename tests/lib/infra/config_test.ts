@@ -314,9 +314,9 @@ Deno.test("REDIS_CLUSTER_NODES gives the bridge, the tail and the board a cluste
 Deno.test("REDIS_CLUSTER_NODES is refused where it cannot work yet, with the reason", () => {
   const nodes = "redis-1:6379";
   assert.equal(
-    configErrorOf(() => loadConfig("arrival-scanner", { REDIS_CLUSTER_NODES: nodes })),
-    "Cannot start: 'REDIS_CLUSTER_NODES' is not supported by arrival-scanner yet (flight-consumer, bag-consumer, " +
-      "bridge, board, tail run on a " +
+    configErrorOf(() => loadConfig("baggage-messages", { REDIS_CLUSTER_NODES: nodes })),
+    "Cannot start: 'REDIS_CLUSTER_NODES' is not supported by baggage-messages yet (flight-consumer, bag-consumer, " +
+      "arrival-scanner, bridge, board, tail run on a " +
       `Redis Cluster; see docs/design/redis-cluster.md), got "${nodes}"`,
   );
   assert.equal(

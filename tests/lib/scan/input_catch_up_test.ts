@@ -9,7 +9,7 @@ Deno.test("waitForInputCaughtUp() times out while the consumers are behind Kafka
   const config = testConfig("arrival-scanner");
   const redis = await freshRedis(config);
   const kafka = testKafka(config);
-  const input = [config.topics.flights, config.topics.bags];
+  const input = [config.topics.flights, config.topics.bags].map((topic) => ({ topic, dataPattern: "" }));
   try {
     await produce(
       kafka,
