@@ -66,6 +66,8 @@ export class MarkInbox {
       // Its slot moved on or its master was replaced: the key, wherever it is now, may still hold marks.
       this.add(await this.redis.zpopmin(key, 10_000).catch(() => []));
     }
+    // A close while the old readers were closing: start none that nothing would close.
+    if (this.closed) return;
     for (const [key, queue] of queues) {
       if (!this.readers.has(key)) this.readers.set(key, new QueueReader(queue, this.redis, this.logger, this.add));
     }
